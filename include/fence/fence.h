@@ -308,6 +308,21 @@ FENCE_API int fence_is_supported(void);
 /* The `fence --linux-features` table (§3.8, this engine's rows), malloc'd text. */
 FENCE_API int fence_linux_features(char **ret, fence_error *err);
 
+/* ---------------------------------------------------------------------------------------------
+ * Importing other tools' settings (spec §3.6)
+ */
+
+/* Converts the permissions of a Claude Code settings file (JSONC; empty = no rules) into a new
+ * config: Bash(X) -> command.allow/deny (a trailing ":*" dropped), Read(P) deny -> denyRead,
+ * Write(P)/Edit(P) -> allowWrite/denyWrite, ask rules -> deny. `extends` (NULL or "" = none) is
+ * set as the config's extends. *ret_rules receives the number of rules read; *ret_warnings a
+ * malloc'd text of "...\n"-terminated lines (empty when none) naming rules that were skipped
+ * or converted. The config is freed with fence_config_free, the text with fence_free.
+ * Errors: -FENCE_E_NOTFOUND / -FENCE_E_IO reading, -FENCE_E_CONFIG with
+ * "path:line:col: invalid JSON in Claude settings: ..." for malformed or mistyped input. */
+FENCE_API int fence_import_claude(const char *path, const char *extends, fence_config **ret_cfg,
+                                  size_t *ret_rules, char **ret_warnings, fence_error *err);
+
 #ifdef __cplusplus
 }
 #endif
