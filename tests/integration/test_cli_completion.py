@@ -93,3 +93,36 @@ def test_completion_errors(env_self):
     assert p.stderr.startswith('Error: invalid argument "tcsh" for "fence completion"')
     p = env_self.fence("completion", "bash", "zsh")
     assert p.returncode == 1 and p.stderr == "Error: accepts 1 arg(s), received 2\n"
+
+
+def test_fish_completes(env_self, tmp_path):
+    require(have("fish"), "fish is not installed")
+    f = tmp_path / "fence.fish"
+    f.write_text(script(env_self, "fish"))
+
+    def complete(line):
+        p = subprocess.run(["fish", "--no-config", "-c", f"source {f}; complete -C '{line}'"],
+                           capture_output=True, text=True, timeout=30, cwd=str(env_self.work))
+        assert p.returncode == 0, p.stderr
+        return {l.split("\t")[0] for l in p.stdout.splitlines()}
+
+    assert complete("fence config ") == {"init", "show"}
+    assert complete("fence -t code-") == {t for t in templates(env_self)
+                                          if t.startswith("code-")}
+    assert "--scaffold" in complete("fence config init --")
+    assert complete("fence --shell ") == {"default", "user"}
+    assert complete("fence completion ") == {"bash", "zsh", "fish"}
+
+
+def test_zsh_loads(env_self, tmp_path):
+    require(have("zsh"), "zsh is not installed")
+    f = tmp_path / "_fence"
+    f.write_text(script(env_self, "zsh"))
+    prog = (f"autoload -U compinit; compinit -u -D; source {f}; "
+            "whence -w _fence _fence_config_show _fence_import; "
+            "print -r -- ${functions[_fence_config_init]}")
+    p = subprocess.run(["zsh", "-f", "-c", prog], capture_output=True, text=True, timeout=30,
+                       cwd=str(env_self.work))
+    assert p.returncode == 0, p.stderr
+    assert "_fence: function" in p.stdout and "_fence_import: function" in p.stdout
+    assert "--scaffold" in p.stdout and "local-dev-server" in p.stdout
