@@ -40,6 +40,16 @@ int cli_failf(const char *fmt, ...) {
     return 1;
 }
 
+void cli_print_lines(FILE *f, const char *prefix, const char *text) {
+    while (*text) {
+        size_t n = strcspn(text, "\n");
+
+        fprintf(f, "%s%.*s\n", prefix, (int) n, text);
+        text += n + (text[n] == '\n');
+    }
+    fflush(f);
+}
+
 /* Go trims and lower-cases the answer; only "y" and "yes" go on. */
 static bool answer_is_yes(const char *line) {
     size_t len;

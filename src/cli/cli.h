@@ -8,6 +8,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "args.h"
 
@@ -26,6 +27,10 @@ extern const cli_command cli_help;
 int cli_fail(const fence_error *err);
 /* The same for a message built here. */
 int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes each line of text (the last one may lack its newline) as "<prefix><line>\n", then
+ * flushes f. */
+void cli_print_lines(FILE *f, const char *prefix, const char *text);
 
 /* When path exists: asks `File "P" already exists. Overwrite? [y/N] ` on stdout and reads one
  * line of stdin. Returns true to go on (no file, or y/yes), false after printing `Aborted.`. */

@@ -76,12 +76,7 @@ static int import_main(const cli_parsed *p) {
         fence_config_to_json(cfg, &json, &err) < 0)
         return cli_fail(&err);
 
-    for (const char *w = warnings; *w;) {
-        size_t n = strcspn(w, "\n");
-
-        fprintf(stderr, "Warning: %.*s\n", (int) n, w);
-        w += n + (w[n] == '\n');
-    }
+    cli_print_lines(stderr, "Warning: ", warnings);
     if (*warnings)
         fputc('\n', stderr);
 

@@ -253,17 +253,6 @@ static void log_line(void *userdata, const char *line) {
     fflush(f);
 }
 
-/* Emits every line of text (no trailing newline needed) with a "[fence] " prefix. */
-static void log_text(FILE *f, const char *text) {
-    while (*text) {
-        size_t n = strcspn(text, "\n");
-
-        fprintf(f, "[fence] %.*s\n", (int) n, text);
-        text += n + (text[n] == '\n');
-    }
-    fflush(f);
-}
-
 static int open_log_file(const char *name, FILE **ret) {
     _cleanup_free_ char *cwd = NULL, *abs = NULL;
     int fd;
@@ -499,7 +488,7 @@ int run_main(const cli_parsed *p) {
                         v[OPT_DEBUG].b ? &s.chain : NULL) < 0)
         return 1;
     if (s.chain)
-        log_text(s.log, s.chain);
+        cli_print_lines(s.log, "[fence] ", s.chain);
 
     if (fence_manager_new(s.cfg, &s.m, &err) < 0 ||
         configure_manager(s.m, p, s.log, s.addrs, s.ports, s.n_ports, model, &err) < 0)
@@ -509,7 +498,7 @@ int run_main(const cli_parsed *p) {
 
         if (fence_manager_describe(s.m, s.command, &plan, &err) < 0)
             return cli_fail(&err);
-        log_text(s.log, plan);
+        cli_print_lines(s.log, "[fence] ", plan);
     }
     fflush(stdout);
     if (fence_manager_run(s.m, s.command, &status, &err) < 0)
