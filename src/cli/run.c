@@ -347,11 +347,12 @@ static int configure_manager(fence_manager *m, const cli_parsed *p, FILE *log,
 
         for (size_t i = 0; i < l->n; i++) {
             r = fence_manager_expose_host_path(m, l->v[i], rw, err);
-            if (r < 0) {
+            /* name the flag for a bad path, not when the host cannot do it at all */
+            if (r < 0 && r != -FENCE_E_UNSUPPORTED)
                 fence_error_prefix(err, "invalid --expose-host-path%s \"%s\"", rw ? "-rw" : "",
                                    l->v[i]);
+            if (r < 0)
                 return r;
-            }
         }
     }
     r = fence_manager_set_shell(m, v[OPT_SHELL].s ? v[OPT_SHELL].s : "default",

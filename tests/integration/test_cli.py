@@ -200,6 +200,21 @@ def test_run_path(env_self):
         assert p.returncode == 7, p.stderr
         assert p.stdout == "out\n"
         assert "err" in p.stderr
+        # killed by a signal: 128+N
+        p = env_self.fence("--", "sh", "-c", "kill -TERM $$")
+        assert p.returncode == 128 + 15, p.stderr
+
+
+def test_run_path_with_options(env_self):
+    """Every run option reaches the manager; none of them turns the refusal into a run."""
+    p = env_self.fence("-p", "8080", "--expose-host-path", "/usr", "--expose-host-path-rw",
+                       str(env_self.work), "--shell", "default", "--shell-login",
+                       "--force-new-session", "-m", "--", "sh", "-c", "exit 5")
+    if CANNOT_RUN in p.stderr:
+        assert p.returncode == 1 and len(p.stderr.splitlines()) == 1
+        assert p.stderr.startswith("Error: " + CANNOT_RUN)
+    else:
+        assert p.returncode == 5, p.stderr
 
 
 def test_debug_prints_chain_before_running(env_self):
