@@ -121,35 +121,44 @@ static const char *env_nonempty(const char *name) {
     return v && *v ? v : NULL;
 }
 
-char *config_user_dir(void) {
+int config_user_dir(char **ret) {
     const char *xdg = env_nonempty("XDG_CONFIG_HOME"), *home = env_nonempty("HOME");
+    _cleanup_free_ char *cfg = NULL;
 
+    *ret = NULL;
     /* Go's os.UserConfigDir ignores a relative $XDG_CONFIG_HOME (it is an error there, and the
      * tool then falls back to ~/.config) */
     if (xdg && path_is_abs(xdg))
-        return path_join(xdg, "fence");
-    if (home) {
-        _cleanup_free_ char *cfg = path_join(home, ".config");
-        return cfg ? path_join(cfg, "fence") : NULL;
-    }
-    return NULL;
+        *ret = path_join(xdg, "fence");
+    else if (home && (cfg = path_join(home, ".config")))
+        *ret = path_join(cfg, "fence");
+    else if (!home)
+        return 0;
+    return *ret ? 0 : -ENOMEM;
+}
+
+/* <user dir>/fence.json, or "fence.json" (the cwd) when there is no user dir, as in the Go tool.
+ * NULL on allocation failure. */
+static char *default_path_in(const char *dir) {
+    return dir ? path_join(dir, "fence.json") : strdup("fence.json");
 }
 
 FENCE_API char *fence_config_default_path(void) {
-    _cleanup_free_ char *dir = config_user_dir();
+    _cleanup_free_ char *dir = NULL;
 
-    /* with neither $HOME nor $XDG_CONFIG_HOME the Go tool uses "fence.json" (the cwd) */
-    if (!dir)
-        return getenv("HOME") || getenv("XDG_CONFIG_HOME") ? NULL : strdup("fence.json");
-    return path_join(dir, "fence.json");
+    if (config_user_dir(&dir) < 0)
+        return NULL;
+    return default_path_in(dir);
 }
 
 FENCE_API char *fence_config_resolve_default_path(void) {
     static const char *const names[] = {"fence.jsonc", "fence.json"};
     static const char *const legacy[] = {".fence.jsonc", ".fence.json"};
-    _cleanup_free_ char *dir = config_user_dir();
+    _cleanup_free_ char *dir = NULL;
     const char *home = env_nonempty("HOME");
 
+    if (config_user_dir(&dir) < 0)
+        return NULL;
     for (size_t i = 0; dir && i < ARRAY_SIZE(names); i++) {
         char *p = path_join(dir, names[i]);
 
@@ -164,7 +173,7 @@ FENCE_API char *fence_config_resolve_default_path(void) {
             return p;
         free(p);
     }
-    return dir ? path_join(dir, "fence.json") : strdup("fence.json");
+    return default_path_in(dir);
 }
 
 /* The nearest fence.jsonc / fence.json from start_dir up to '/'; NULL when none (or ENOMEM:
@@ -254,10 +263,24 @@ static int nomem(fence_error *err) {
 }
 
 /* Records the key of a target; a repeat is a cycle. Returns 1 for new, 0 for seen, -ENOMEM. */
-static int chain_see(chain *c, const char *kind, const char *what) {
-    _cleanup_free_ char *key = NULL;
+/* a ++ b ++ c, malloc'd. (Not asprintf: glibc's swallows some allocation failures by falling back
+ * to another buffer, which would make the allocation-failure test nondeterministic.) */
+static char *concat3(const char *a, const char *b, const char *c) {
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+    char *s = malloc(la + lb + lc + 1);
 
-    if (asprintf(&key, "%s:%s", kind, what) < 0)
+    if (!s)
+        return NULL;
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb);
+    memcpy(s + la + lb, c, lc + 1);
+    return s;
+}
+
+static int chain_see(chain *c, const char *kind, const char *what) {
+    _cleanup_free_ char *key = concat3(kind, ":", what);
+
+    if (!key)
         return -ENOMEM;
     if (strv_contains(&c->seen, key))
         return 0;
@@ -325,11 +348,11 @@ static int link_template(chain *c, const char *ext, const char *where, fence_err
     if (r == 0)
         return fence_error_set(err, FENCE_E_CONFIG, 0, "%scircular extends detected: %s", where,
                                config_quote(q, sizeof(q), ext));
-    if (r < 0 || asprintf(&l->name, "<template %s>", t->name) < 0)
+    if (r < 0 || !(l->name = concat3("<template ", t->name, ">")))
         return nomem(err);
+    c->n++; /* chain_done() now frees the link, whatever happens next */
     if ((r = parse_template(t, &l->cfg, &l->map, err)) < 0)
         return r;
-    c->n++;
     return chain_step(c, "builtin template: %s", t->name) < 0 ? nomem(err) : 0;
 }
 
@@ -345,7 +368,9 @@ static int link_file(chain *c, const char *ext, const char *base_dir, const char
     config_quote(q, sizeof(q), ext);
     abs = make_abs(ext, base_dir);
     if (!abs)
-        return fence_error_set(err, FENCE_E_IO, errno, "%sfailed to resolve path %s", where, q);
+        return errno == ENOMEM ? nomem(err)
+                               : fence_error_set(err, FENCE_E_IO, errno,
+                                                 "%sfailed to resolve path %s", where, q);
     r = config_read_file(abs, &text, &len);
     if (r == -ENOENT)
         return fence_error_set(err, FENCE_E_NOTFOUND, 0, "%sextends file not found: %s", where, q);
@@ -521,7 +546,9 @@ static int load_resolved(const char *path, fbuf *text, fence_config **ret, fence
         r = nomem(err);
     /* the starting file itself is a target already seen: a chain coming back to it is a cycle */
     if (r >= 0 && (r = file_key(abs, &key)) < 0)
-        r = fence_error_set(err, FENCE_E_IO, -r, "failed to resolve source config path '%s'", path);
+        r = r == -ENOMEM ? nomem(err)
+                         : fence_error_set(err, FENCE_E_IO, -r,
+                                           "failed to resolve source config path '%s'", path);
     if (r >= 0 && chain_see(&c, "file", key) < 0)
         r = nomem(err);
     if (r >= 0)
@@ -600,7 +627,10 @@ static int resolve_settings(const char *settings_path, fbuf *text, fence_config 
     struct stat st;
 
     if (!abs)
-        return nomem(err);
+        return errno == ENOMEM
+                       ? nomem(err)
+                       : fence_error_set(err, FENCE_E_IO, errno,
+                                         "cannot resolve settings path '%s'", settings_path);
     if (stat(abs, &st) < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
             return fence_error_set(err, FENCE_E_NOTFOUND, 0, "settings file not found: %s", abs);

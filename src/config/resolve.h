@@ -23,6 +23,6 @@
 int config_read_file(const char *path, char **ret, size_t *ret_len);
 
 /* The user's config directory (<$XDG_CONFIG_HOME or ~/.config>/fence), as the Go tool computes
- * it; NULL when neither $XDG_CONFIG_HOME (absolute) nor $HOME is set, or on allocation failure.
- * Caller frees. */
-char *config_user_dir(void);
+ * it. Returns 0 and *ret (NULL when neither $XDG_CONFIG_HOME (absolute) nor $HOME is set; caller
+ * frees), or -ENOMEM. */
+int config_user_dir(char **ret);
