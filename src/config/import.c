@@ -180,11 +180,16 @@ static int find_lists(const jsonc_node *root, const char *name, const jsonc_node
             return fail_at(err, name, lists[i]->pos,
                            "\"permissions.%s\" must be an array of strings, found %s", names[i],
                            jsonc_type_name(lists[i]->type));
-        for (const jsonc_node *e = lists[i]->first; e; e = e->next)
+        for (const jsonc_node *e = lists[i]->first; e; e = e->next) {
             if (e->type != JSONC_STRING && e->type != JSONC_NULL)
                 return fail_at(err, name, e->pos,
                                "\"permissions.%s\" must be an array of strings, found %s",
                                names[i], jsonc_type_name(e->type));
+            /* a C string cannot carry it, and a truncated rule would mean something else */
+            if (e->type == JSONC_STRING && strlen(e->str) != e->str_len)
+                return fail_at(err, name, e->pos,
+                               "\"permissions.%s\" entry contains a NUL character", names[i]);
+        }
     }
     return 0;
 }

@@ -154,6 +154,9 @@ static void test_errors(void **state) {
         {"{\"permissions\":{\"deny\":\"Bash(x)\"}}",
          "settings.json:1:24: invalid JSON in Claude settings: \"permissions.deny\" must be an "
          "array of strings"},
+        {"{\"permissions\":{\"deny\":[\"Bash(\\u0000rm)\"]}}",
+         "settings.json:1:25: invalid JSON in Claude settings: \"permissions.deny\" entry "
+         "contains a NUL character"},
         {"{\"permissions\":{\"allow\":[\"ok\",\n  7]}}",
          "settings.json:2:3: invalid JSON in Claude settings: \"permissions.allow\" must be an "
          "array of strings"},
