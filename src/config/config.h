@@ -123,6 +123,10 @@ void config_init(struct fence_config *cfg);
  * (the canonical writer omits it). */
 bool config_equal(const struct fence_config *a, const struct fence_config *b);
 
+/* Merges o into acc in place with the rules of §4.5 (fence_config_merge(acc, o) without the copy);
+ * acc's extends is cleared. Returns 0 or -ENOMEM (acc is then partly merged: free it). */
+int config_merge_into(struct fence_config *acc, const struct fence_config *o);
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(fence_config, fence_config_free)
 
 /* Convenience readers with the defaults of §4.2 applied. */

@@ -167,6 +167,19 @@ static int decode_string_value(const jsonc_node *n, const char *what, char **ret
     return 0;
 }
 
+/* Turns "path: ..." into "path[i]: ..." once an element failed (the index is formatted only on
+ * this error path). */
+static int element_error(config_diag *diag, const char *path, size_t i, int r) {
+    size_t n = strlen(path);
+    char rest[sizeof(diag->msg)];
+
+    if (diag->kind != CONFIG_DIAG_JSON || strncmp(diag->msg, path, n) != 0)
+        return r;
+    snprintf(rest, sizeof(rest), "%s", diag->msg + n);
+    snprintf(diag->msg, sizeof(diag->msg), "%.64s[%zu]%.300s", path, i, rest);
+    return r;
+}
+
 static int decode_list(const config_field *f, const jsonc_node *n, struct fence_config *cfg,
                        config_srcmap *map, config_diag *diag) {
     bool strings = f->type == FENCE_TYPE_STRING_LIST;
@@ -199,9 +212,6 @@ static int decode_list(const config_field *f, const jsonc_node *n, struct fence_
         map->n_items[f->key] = n->count;
     }
     for (const jsonc_node *e = n->first; e; e = e->next, i++) {
-        char what[128];
-
-        snprintf(what, sizeof(what), "%s[%zu]", f->path, i);
         if (items)
             items[i] = e->pos;
         if (strings) {
@@ -210,15 +220,15 @@ static int decode_list(const config_field *f, const jsonc_node *n, struct fence_
             /* Go leaves a null element at its zero value: "" (rejected by validation) */
             if (e->type == JSONC_NULL)
                 s = strdup("");
-            else if ((r = decode_string_value(e, what, &s, diag)) < 0)
-                return r;
+            else if ((r = decode_string_value(e, f->path, &s, diag)) < 0)
+                return element_error(diag, f->path, i, r);
             if (strv_push_take(sl, s) < 0)
                 return diag_nomem(diag);
         } else {
             int v = 0;
 
-            if (e->type != JSONC_NULL && (r = decode_int(e, what, &v, diag)) < 0)
-                return r;
+            if (e->type != JSONC_NULL && (r = decode_int(e, f->path, &v, diag)) < 0)
+                return element_error(diag, f->path, i, r);
             if (intv_push(il, v) < 0)
                 return diag_nomem(diag);
         }

@@ -36,7 +36,7 @@
 
 /* ---- files -------------------------------------------------------------------------------- */
 
-int config_read_file(const char *path, char **ret, size_t *ret_len) {
+int config_read_file(const char *path, char **ret, size_t *ret_len, struct stat *ret_st) {
     _cleanup_close_ int fd = -1;
     struct stat st;
 
@@ -50,6 +50,8 @@ int config_read_file(const char *path, char **ret, size_t *ret_len) {
         return -EISDIR;
     if (!S_ISREG(st.st_mode))
         return -EINVAL;
+    if (ret_st)
+        *ret_st = st;
     return read_full_fd(fd, CONFIG_MAX_FILE_BYTES, ret, ret_len);
 }
 
@@ -89,14 +91,14 @@ static bool file_exists(const char *path) {
 /* Loads one file (no extends). 1 = config, 0 = missing or blank, <0 = error in err. The error
  * texts are the Go Load() ones with our location in front. */
 static int load_file(const char *path, const char *name, fence_config **ret, config_srcmap *ret_map,
-                     fence_error *err) {
+                     struct stat *ret_st, fence_error *err) {
     _cleanup_free_ char *text = NULL;
     config_diag diag = {0};
     char why[128];
     size_t len = 0;
     int r;
 
-    r = config_read_file(path, &text, &len);
+    r = config_read_file(path, &text, &len, ret_st);
     if (r == -ENOENT)
         return 0;
     if (r == -ENOMEM)
@@ -287,15 +289,15 @@ static int chain_see(chain *c, const char *kind, const char *what) {
     return strv_push_take(&c->seen, TAKE_PTR(key)) < 0 ? -ENOMEM : 1;
 }
 
-/* The key of a file: its symlink-resolved absolute path (the path itself when it does not
- * exist). */
-static int file_key(const char *abs_path, char **ret) {
-    char *real = realpath(abs_path, NULL);
+/* Records a file as seen; its identity is the inode the read came from (the Go tool uses the
+ * symlink-resolved path: the inode also catches hard links and bind mounts, and costs no extra
+ * system call since the file was just fstat'ed). 1 = new, 0 = seen, -ENOMEM. */
+static int chain_see_file(chain *c, const struct stat *st) {
+    char id[64];
 
-    if (!real && errno != ENOENT && errno != ENOTDIR)
-        return -errno;
-    *ret = real ? real : strdup(abs_path);
-    return *ret ? 0 : -ENOMEM;
+    snprintf(id, sizeof(id), "%llu:%llu", (unsigned long long) st->st_dev,
+             (unsigned long long) st->st_ino);
+    return chain_see(c, "file", id);
 }
 
 static int chain_step(chain *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -359,9 +361,10 @@ static int link_template(chain *c, const char *ext, const char *where, fence_err
 static int link_file(chain *c, const char *ext, const char *base_dir, const char *where,
                      fence_error *err) {
     chain_link *l = &c->links[c->n];
-    _cleanup_free_ char *text = NULL, *abs = NULL, *key = NULL;
+    _cleanup_free_ char *text = NULL, *abs = NULL;
     config_diag diag = {0};
     char q[300], why[128];
+    struct stat st;
     size_t len = 0;
     int r;
 
@@ -371,7 +374,7 @@ static int link_file(chain *c, const char *ext, const char *base_dir, const char
         return errno == ENOMEM ? nomem(err)
                                : fence_error_set(err, FENCE_E_IO, errno,
                                                  "%sfailed to resolve path %s", where, q);
-    r = config_read_file(abs, &text, &len);
+    r = config_read_file(abs, &text, &len, &st);
     if (r == -ENOENT)
         return fence_error_set(err, FENCE_E_NOTFOUND, 0, "%sextends file not found: %s", where, q);
     if (r == -ENOMEM)
@@ -402,11 +405,7 @@ static int link_file(chain *c, const char *ext, const char *base_dir, const char
     c->n++;
     if (!l->name || !l->base_dir)
         return nomem(err);
-    if ((r = file_key(abs, &key)) < 0)
-        return r == -ENOMEM ? nomem(err)
-                            : fence_error_set(err, FENCE_E_IO, -r, "%sfailed to resolve path %s",
-                                              where, q);
-    r = chain_see(c, "file", key);
+    r = chain_see_file(c, &st);
     if (r == 0)
         return fence_error_set(err, FENCE_E_CONFIG, 0, "%scircular extends detected: %s", where, q);
     if (r < 0)
@@ -418,9 +417,9 @@ static int link_file(chain *c, const char *ext, const char *base_dir, const char
 
 static int link_base(chain *c, const char *where, fence_error *err) {
     chain_link *l = &c->links[c->n];
-    _cleanup_free_ char *key = NULL;
     fence_error inner = {0};
     const char *path = c->user_path;
+    struct stat st;
     char q[300];
     int r;
 
@@ -430,7 +429,7 @@ static int link_base(chain *c, const char *where, fence_error *err) {
                                where);
     if (r < 0)
         return nomem(err);
-    r = load_file(path, path, &l->cfg, &l->map, &inner);
+    r = load_file(path, path, &l->cfg, &l->map, &st, &inner);
     if (r < 0)
         return fence_error_set(err, inner.code, 0, "%sfailed to load @base config %s: %s", where,
                                config_quote(q, sizeof(q), path), inner.msg);
@@ -448,11 +447,7 @@ static int link_base(chain *c, const char *where, fence_error *err) {
     c->n++;
     if (!l->name || !l->base_dir)
         return nomem(err);
-    if ((r = file_key(path, &key)) < 0)
-        return r == -ENOMEM ? nomem(err)
-                            : fence_error_set(err, FENCE_E_IO, -r, "%sfailed to resolve path %s",
-                                              where, config_quote(q, sizeof(q), path));
-    r = chain_see(c, "file", key);
+    r = chain_see_file(c, &st);
     if (r == 0)
         return fence_error_set(err, FENCE_E_CONFIG, 0, "%scircular extends detected: \"@base\"",
                                where);
@@ -490,22 +485,12 @@ static int chain_resolve(chain *c, fence_config **ret, fence_error *err) {
         if (r < 0)
             return r;
     }
-    /* fold from the root-most link down to the first: nearer links override */
-    acc = fence_config_copy(c->links[c->n - 1].cfg);
-    if (!acc)
-        return nomem(err);
-    if (c->n == 1) {
-        *ret = TAKE_PTR(acc);
-        return 0;
-    }
-    for (size_t i = c->n - 1; i-- > 0;) {
-        fence_config *next = NULL;
-
-        if ((r = fence_config_merge(acc, c->links[i].cfg, &next, err)) < 0)
-            return r;
-        fence_config_free(acc);
-        acc = next;
-    }
+    /* fold from the root-most link (taken over, not copied) down to the first: nearer links
+     * override */
+    acc = TAKE_PTR(c->links[c->n - 1].cfg);
+    for (size_t i = c->n - 1; i-- > 0;)
+        if (config_merge_into(acc, c->links[i].cfg) < 0)
+            return nomem(err);
     *ret = TAKE_PTR(acc);
     return 0;
 }
@@ -530,26 +515,27 @@ static int chain_start(chain *c, fence_config *cfg, config_srcmap *map, const ch
 
 /* Loads path and resolves its chain. 1 = config, 0 = none (missing/blank), <0 error. */
 static int load_resolved(const char *path, fbuf *text, fence_config **ret, fence_error *err) {
-    _cleanup_free_ char *abs = NULL, *dir = NULL, *key = NULL;
+    _cleanup_free_ char *abs = NULL, *dir = NULL;
     chain c = {0};
     fence_config *cfg = NULL;
     config_srcmap map = {0};
-    int r;
+    struct stat st;
+    int r, abs_errno;
 
-    r = load_file(path, path, &cfg, &map, err);
+    r = load_file(path, path, &cfg, &map, &st, err);
     if (r <= 0)
         return r;
     abs = make_abs(path, NULL);
+    abs_errno = errno;
     dir = abs ? path_dir(abs) : NULL;
     r = chain_start(&c, cfg, &map, path, dir, text, err);
-    if (r >= 0 && !dir)
+    if (r >= 0 && !abs && abs_errno != ENOMEM)
+        r = fence_error_set(err, FENCE_E_IO, abs_errno, "cannot resolve the directory of '%s'",
+                            path);
+    else if (r >= 0 && !dir)
         r = nomem(err);
     /* the starting file itself is a target already seen: a chain coming back to it is a cycle */
-    if (r >= 0 && (r = file_key(abs, &key)) < 0)
-        r = r == -ENOMEM ? nomem(err)
-                         : fence_error_set(err, FENCE_E_IO, -r,
-                                           "failed to resolve source config path '%s'", path);
-    if (r >= 0 && chain_see(&c, "file", key) < 0)
+    if (r >= 0 && chain_see_file(&c, &st) < 0)
         r = nomem(err);
     if (r >= 0)
         r = chain_resolve(&c, ret, err);
@@ -602,7 +588,7 @@ FENCE_API int fence_config_parse(const char *text, size_t len, const char *name,
 FENCE_API int fence_config_load(const char *path, fence_config **ret, fence_error *err) {
     if (!path || !ret)
         return fence_error_set(err, FENCE_E_INVAL, 0, "no path or result pointer given");
-    return load_file(path, path, ret, NULL, err);
+    return load_file(path, path, ret, NULL, NULL, err);
 }
 
 FENCE_API int fence_config_load_resolved(const char *path, fence_config **ret, fence_error *err) {

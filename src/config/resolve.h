@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "config/config.h"
 #include "config/jsonc.h"
@@ -19,8 +20,9 @@
 
 /* Reads a config file: a regular file of at most CONFIG_MAX_FILE_BYTES, opened without blocking
  * (a FIFO or a device is refused rather than waited on). Returns 0, or -errno (-ENOENT,
- * -EISDIR, -EFBIG, -EINVAL for a file that is not regular, ...). *ret is freed by the caller. */
-int config_read_file(const char *path, char **ret, size_t *ret_len);
+ * -EISDIR, -EFBIG, -EINVAL for a file that is not regular, ...). *ret is freed by the caller;
+ * *ret_st (NULL allowed) receives the opened file's status, the identity used for cycles. */
+int config_read_file(const char *path, char **ret, size_t *ret_len, struct stat *ret_st);
 
 /* The user's config directory (<$XDG_CONFIG_HOME or ~/.config>/fence), as the Go tool computes
  * it. Returns 0 and *ret (NULL when neither $XDG_CONFIG_HOME (absolute) nor $HOME is set; caller

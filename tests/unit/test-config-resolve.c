@@ -390,7 +390,7 @@ static void test_read_limits(void **state) {
     (void) state;
     /* a FIFO is refused at once instead of blocking on a writer */
     assert_int_equal(mkfifo(R("@R/fifo.json"), 0600), 0);
-    assert_int_equal(config_read_file(R("@R/fifo.json"), &text, &len), -EINVAL);
+    assert_int_equal(config_read_file(R("@R/fifo.json"), &text, &len, NULL), -EINVAL);
     assert_int_equal(fence_config_load(R("@R/fifo.json"), &cfg, &err), -FENCE_E_IO);
     assert_string_equal(err.msg, R("failed to read config file @R/fifo.json: not a regular file"));
     /* an oversized file is refused with the limit in the message */
