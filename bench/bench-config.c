@@ -25,8 +25,8 @@
 
 #include "fence/fence.h"
 
-#define CHAIN_FILES 10 /* f0 -> f1 -> ... -> f9 -> code: ten extends hops */
-#define BATCH 100      /* resolves per timed batch */
+#define CHAIN_FILES 10  /* f0 -> f1 -> ... -> f9 -> code: ten extends hops */
+#define BATCH       100 /* resolves per timed batch */
 
 extern char **environ;
 
@@ -71,8 +71,10 @@ static int write_chain(const char *dir) {
         else
             fprintf(f, "{\n  \"extends\": \"code\",\n");
         fprintf(f,
-                "  \"network\": {\"allowedDomains\": [\"layer%d.example.com\", \"*.l%d.example.org\"]},\n"
-                "  \"filesystem\": {\"allowWrite\": [\"~/.cache/layer%d\"], \"denyRead\": [\"~/.secret%d\"]},\n"
+                "  \"network\": {\"allowedDomains\": [\"layer%d.example.com\", "
+                "\"*.l%d.example.org\"]},\n"
+                "  \"filesystem\": {\"allowWrite\": [\"~/.cache/layer%d\"], \"denyRead\": "
+                "[\"~/.secret%d\"]},\n"
                 "  \"command\": {\"deny\": [\"tool%d publish\"]}\n}\n",
                 i, i, i, i, i);
         fclose(f);
@@ -87,7 +89,8 @@ int main(int argc, char **argv) {
     char dir[PATH_MAX], first[PATH_MAX + 16];
     double *resolve = calloc((size_t) rounds, sizeof(double));
     int runs = rounds * 10;
-    double *wall = calloc((size_t) runs, sizeof(double)), *cpu = calloc((size_t) runs, sizeof(double));
+    double *wall = calloc((size_t) runs, sizeof(double)),
+           *cpu = calloc((size_t) runs, sizeof(double));
     char *spawn_argv[] = {(char *) fence, (char *) "--version", NULL};
     posix_spawn_file_actions_t fa;
     fence_error err = {0};
@@ -146,9 +149,11 @@ int main(int argc, char **argv) {
         double c = median(cpu, (size_t) runs);
 
         printf("config: resolve a %d-deep extends chain of files ending in `code`\n", CHAIN_FILES);
-        printf("  baseline  fence --version            wall %8.1f us   cpu %8.1f us   (median of %d runs)\n",
+        printf("  baseline  fence --version            wall %8.1f us   cpu %8.1f us   (median of "
+               "%d runs)\n",
                w / 1e3, c / 1e3, runs);
-        printf("  measured  fence_config_load_resolved cpu  %8.1f us                  (median of %d x %d)\n",
+        printf("  measured  fence_config_load_resolved cpu  %8.1f us                  (median of "
+               "%d x %d)\n",
                res / 1e3, rounds, BATCH);
         printf("  ratio     resolve cpu / process start wall %.2fx, / process start cpu %.2fx\n",
                res / w, c > 0 ? res / c : 0.0);

@@ -219,29 +219,39 @@ static jsonc_node *node_new(parser *p, jsonc_type type, size_t off) {
     return n;
 }
 
-/* Length of a valid UTF-8 sequence at s[0..avail), or 0 when invalid (overlong forms, UTF-16
- * surrogates and code points above U+10FFFF are invalid). */
-static size_t utf8_seq_len(const unsigned char *s, size_t avail) {
+size_t jsonc_utf8_decode(const unsigned char *s, size_t avail, uint32_t *ret_cp) {
     unsigned char c = s[0];
+    uint32_t cp;
+    size_t n;
 
-    if (c < 0x80)
+    if (c < 0x80) {
+        *ret_cp = c;
         return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return avail >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-
-        return avail >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
     }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-
-        return avail >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
-                               (s[3] & 0xC0) == 0x80
-                       ? 4
-                       : 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
     }
-    return 0;
+    /* stops at the first byte that is not a continuation (a NUL terminator included) */
+    for (size_t k = 1; k < n; k++) {
+        if (k >= avail || (s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    /* overlong forms, UTF-16 surrogates and code points above U+10FFFF are invalid */
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    *ret_cp = cp;
+    return n;
 }
 
 static int hex4(const unsigned char *s, uint32_t *ret) {
@@ -373,7 +383,8 @@ static int parse_string_raw(parser *p, const char **ret, size_t *ret_len) {
         } else if (c < 0x20) {
             return fail_at(p, i, "control character U+%04X in string (write it as an escape)", c);
         } else {
-            size_t k = utf8_seq_len(p->s + i, end - i);
+            uint32_t cp;
+            size_t k = jsonc_utf8_decode(p->s + i, end - i, &cp);
 
             if (k == 0)
                 return fail_at(p, i, "invalid UTF-8 byte 0x%02X in string", c);
@@ -478,41 +489,6 @@ static int enter(parser *p) {
     return 0;
 }
 
-static int parse_array(parser *p, jsonc_node **ret) {
-    jsonc_node *arr, *tail = NULL;
-    int r;
-
-    if ((r = enter(p)) < 0)
-        return r;
-    arr = node_new(p, JSONC_ARRAY, p->i);
-    if (!arr)
-        return fail_nomem(p);
-    p->i++; /* '[' */
-    if ((r = skip_ws(p)) < 0)
-        return r;
-    while (p->i >= p->len || p->s[p->i] != ']') {
-        jsonc_node *v;
-
-        if ((r = parse_value(p, &v)) < 0)
-            return r;
-        append_child(arr, &tail, v);
-        if ((r = skip_ws(p)) < 0)
-            return r;
-        if (p->i < p->len && p->s[p->i] == ',') {
-            p->i++;
-            if ((r = skip_ws(p)) < 0)
-                return r;
-            continue; /* a ']' right after the comma is a trailing comma: allowed */
-        }
-        if (p->i >= p->len || p->s[p->i] != ']')
-            return fail_unexpected(p, p->i, "expected ',' or ']' in array");
-    }
-    p->i++; /* ']' */
-    p->depth--;
-    *ret = arr;
-    return 0;
-}
-
 static int parse_member(parser *p, jsonc_node *obj, jsonc_node **tail) {
     jsonc_pos key_pos = pos_at(p, p->i);
     const char *key;
@@ -540,35 +516,45 @@ static int parse_member(parser *p, jsonc_node *obj, jsonc_node **tail) {
     return 0;
 }
 
-static int parse_object(parser *p, jsonc_node **ret) {
-    jsonc_node *obj, *tail = NULL;
+/* Parses an array or an object (at '[' or '{'). Elements are separated by commas; a comma may
+ * also follow the last element (the JSONC trailing comma). */
+static int parse_container(parser *p, jsonc_type type, jsonc_node **ret) {
+    bool object = type == JSONC_OBJECT;
+    char close = object ? '}' : ']';
+    jsonc_node *c, *tail = NULL;
     int r;
 
     if ((r = enter(p)) < 0)
         return r;
-    obj = node_new(p, JSONC_OBJECT, p->i);
-    if (!obj)
+    c = node_new(p, type, p->i);
+    if (!c)
         return fail_nomem(p);
-    p->i++; /* '{' */
+    p->i++; /* '[' or '{' */
     if ((r = skip_ws(p)) < 0)
         return r;
-    while (p->i >= p->len || p->s[p->i] != '}') {
-        if ((r = parse_member(p, obj, &tail)) < 0)
-            return r;
-        if ((r = skip_ws(p)) < 0)
+    while (p->i >= p->len || p->s[p->i] != close) {
+        jsonc_node *v;
+
+        if (object)
+            r = parse_member(p, c, &tail);
+        else if ((r = parse_value(p, &v)) >= 0)
+            append_child(c, &tail, v);
+        if (r < 0 || (r = skip_ws(p)) < 0)
             return r;
         if (p->i < p->len && p->s[p->i] == ',') {
             p->i++;
             if ((r = skip_ws(p)) < 0)
                 return r;
-            continue; /* trailing comma allowed */
+            continue; /* the closing bracket right after a comma: a trailing comma, allowed */
         }
-        if (p->i >= p->len || p->s[p->i] != '}')
-            return fail_unexpected(p, p->i, "expected ',' or '}' in object");
+        if (p->i >= p->len || p->s[p->i] != close)
+            return fail_unexpected(p, p->i,
+                                   object ? "expected ',' or '}' in object"
+                                          : "expected ',' or ']' in array");
     }
-    p->i++; /* '}' */
+    p->i++; /* the closing bracket */
     p->depth--;
-    *ret = obj;
+    *ret = c;
     return 0;
 }
 
@@ -582,9 +568,9 @@ static int parse_value(parser *p, jsonc_node **ret) {
     c = p->s[p->i];
     switch (c) {
     case '{':
-        return parse_object(p, ret);
+        return parse_container(p, JSONC_OBJECT, ret);
     case '[':
-        return parse_array(p, ret);
+        return parse_container(p, JSONC_ARRAY, ret);
     case '"':
         n = node_new(p, JSONC_STRING, p->i);
         if (!n)

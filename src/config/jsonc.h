@@ -83,5 +83,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(jsonc_doc, jsonc_doc_free)
  * as content, so that it is reported as an error). */
 bool jsonc_is_blank(const char *text, size_t len);
 
+/* Decodes the UTF-8 sequence at s (at most avail bytes; a NUL-terminated string may pass
+ * SIZE_MAX). Returns its length and *ret_cp, or 0 for an invalid sequence (overlong forms, UTF-16
+ * surrogates and code points above U+10FFFF included). */
+size_t jsonc_utf8_decode(const unsigned char *s, size_t avail, uint32_t *ret_cp);
+
 /* A noun for the type, for messages: "a string", "an array", ... */
 const char *jsonc_type_name(jsonc_type t);

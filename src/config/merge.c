@@ -157,7 +157,9 @@ FENCE_API int fence_config_merge(const fence_config *base, const fence_config *o
     if (!ret)
         return fence_error_set(err, FENCE_E_INVAL, 0, "no result pointer given");
     /* Go: a nil side yields a copy of the other (or the default), extends cleared */
-    res = base ? fence_config_copy(base) : override ? fence_config_copy(override) : fence_config_new();
+    res = base       ? fence_config_copy(base)
+          : override ? fence_config_copy(override)
+                     : fence_config_new();
     if (!res)
         return fence_error_set(err, FENCE_E_NOMEM, 0, "out of memory");
     if (base && override && config_merge_into(res, override) < 0)

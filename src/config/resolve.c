@@ -358,6 +358,25 @@ static int link_template(chain *c, const char *ext, const char *where, fence_err
     return chain_step(c, "builtin template: %s", t->name) < 0 ? nomem(err) : 0;
 }
 
+/* Registers the link just loaded from `path` (its cfg and map set) so that chain_done() frees it,
+ * and records the file as seen: a repeat is "circular extends detected: <quoted_ext>". */
+static int link_add_file(chain *c, const char *path, const struct stat *st, const char *where,
+                         const char *quoted_ext, fence_error *err) {
+    chain_link *l = &c->links[c->n];
+    int r;
+
+    l->name = strdup(path);
+    l->base_dir = path_dir(path);
+    c->n++;
+    if (!l->name || !l->base_dir)
+        return nomem(err);
+    r = chain_see_file(c, st);
+    if (r == 0)
+        return fence_error_set(err, FENCE_E_CONFIG, 0, "%scircular extends detected: %s", where,
+                               quoted_ext);
+    return r < 0 ? nomem(err) : 0;
+}
+
 static int link_file(chain *c, const char *ext, const char *base_dir, const char *where,
                      fence_error *err) {
     chain_link *l = &c->links[c->n];
@@ -399,17 +418,8 @@ static int link_file(chain *c, const char *ext, const char *base_dir, const char
                                                                 : "invalid JSON in",
                                q, inner, diag.msg);
     }
-    /* the link now owns cfg and map: register it so chain_done() frees them on any failure */
-    l->name = strdup(abs);
-    l->base_dir = path_dir(abs);
-    c->n++;
-    if (!l->name || !l->base_dir)
-        return nomem(err);
-    r = chain_see_file(c, &st);
-    if (r == 0)
-        return fence_error_set(err, FENCE_E_CONFIG, 0, "%scircular extends detected: %s", where, q);
-    if (r < 0)
-        return nomem(err);
+    if ((r = link_add_file(c, abs, &st, where, q, err)) < 0)
+        return r;
     r = c->user_path && strcmp(abs, c->user_path) == 0 ? chain_step(c, "user config: %s", abs)
                                                        : chain_step(c, "file: %s", abs);
     return r < 0 ? nomem(err) : 0;
@@ -442,17 +452,8 @@ static int link_base(chain *c, const char *where, fence_error *err) {
         r = chain_step(c, "@base builtin default (no config loaded from %s)", path);
         return r < 0 ? nomem(err) : 0;
     }
-    l->name = strdup(path);
-    l->base_dir = path_dir(path);
-    c->n++;
-    if (!l->name || !l->base_dir)
-        return nomem(err);
-    r = chain_see_file(c, &st);
-    if (r == 0)
-        return fence_error_set(err, FENCE_E_CONFIG, 0, "%scircular extends detected: \"@base\"",
-                               where);
-    if (r < 0)
-        return nomem(err);
+    if ((r = link_add_file(c, path, &st, where, "\"@base\"", err)) < 0)
+        return r;
     return chain_step(c, "@base user config: %s", path) < 0 ? nomem(err) : 0;
 }
 

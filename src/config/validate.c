@@ -7,6 +7,7 @@
 #include "config/validate.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,38 +25,6 @@ static bool rune_printable(uint32_t r) {
         (r >= 0xfff9 && r <= 0xfffb) || (r >= 0xe000 && r <= 0xf8ff))
         return false;
     return true;
-}
-
-/* Decodes one UTF-8 sequence; returns its length, or 0 when invalid. */
-static size_t utf8_decode(const unsigned char *s, uint32_t *ret) {
-    if (s[0] < 0x80) {
-        *ret = s[0];
-        return 1;
-    }
-    if (s[0] >= 0xC2 && s[0] <= 0xDF && (s[1] & 0xC0) == 0x80) {
-        *ret = ((uint32_t) (s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-        return 2;
-    }
-    if (s[0] >= 0xE0 && s[0] <= 0xEF && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-        uint32_t r =
-                ((uint32_t) (s[0] & 0x0F) << 12) | ((uint32_t) (s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-
-        if (r < 0x800 || (r >= 0xD800 && r <= 0xDFFF))
-            return 0;
-        *ret = r;
-        return 3;
-    }
-    if (s[0] >= 0xF0 && s[0] <= 0xF4 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
-        (s[3] & 0xC0) == 0x80) {
-        uint32_t r = ((uint32_t) (s[0] & 0x07) << 18) | ((uint32_t) (s[1] & 0x3F) << 12) |
-                     ((uint32_t) (s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-
-        if (r < 0x10000 || r > 0x10FFFF)
-            return 0;
-        *ret = r;
-        return 4;
-    }
-    return 0;
 }
 
 char *config_quote(char *buf, size_t size, const char *str) {
@@ -76,7 +45,7 @@ char *config_quote(char *buf, size_t size, const char *str) {
     PUT("\"");
     while (*s) {
         uint32_t r;
-        size_t k = utf8_decode(s, &r);
+        size_t k = jsonc_utf8_decode(s, SIZE_MAX, &r);
 
         if (k == 0) {
             PUT("\\x%02x", s[0]);
@@ -288,45 +257,18 @@ static bool upstream_error(const char *u, char *msg, size_t size) {
     return false;
 }
 
-static int check_domains(checker *c, const struct fence_config *cfg, fence_config_key key,
-                         const char *label) {
+/* "invalid <what> <value>: <reason>" for the first element of list `key` that rule() rejects. */
+static int check_list(checker *c, const struct fence_config *cfg, fence_config_key key,
+                      const char *what, const char *(*rule)(const char *) ) {
     const strv *l = CONFIG_FIELD_PTR(cfg, &config_fields[key], const strv);
     char q[300];
 
     for (size_t i = 0; i < l->n; i++) {
-        const char *e = domain_error(l->v[i]);
+        const char *e = rule(l->v[i]);
 
         if (e)
-            return fail(c, config_srcmap_item(c->map, key, i), "invalid %s domain %s: %s", label,
+            return fail(c, config_srcmap_item(c->map, key, i), "invalid %s %s: %s", what,
                         config_quote(q, sizeof(q), l->v[i]), e);
-    }
-    return 0;
-}
-
-static int check_mach(checker *c, const struct fence_config *cfg, fence_config_key key) {
-    const strv *l = CONFIG_FIELD_PTR(cfg, &config_fields[key], const strv);
-    char q[300];
-
-    for (size_t i = 0; i < l->n; i++) {
-        const char *e = mach_error(l->v[i]);
-
-        if (e)
-            return fail(c, config_srcmap_item(c->map, key, i), "invalid %s entry %s: %s",
-                        config_fields[key].path, config_quote(q, sizeof(q), l->v[i]), e);
-    }
-    return 0;
-}
-
-static int check_hosts(checker *c, const struct fence_config *cfg, fence_config_key key) {
-    const strv *l = CONFIG_FIELD_PTR(cfg, &config_fields[key], const strv);
-    char q[300];
-
-    for (size_t i = 0; i < l->n; i++) {
-        const char *e = host_error(l->v[i]);
-
-        if (e)
-            return fail(c, config_srcmap_item(c->map, key, i), "invalid %s %s: %s",
-                        config_fields[key].path, config_quote(q, sizeof(q), l->v[i]), e);
     }
     return 0;
 }
@@ -349,8 +291,10 @@ static int check_network(checker *c, const struct fence_config *cfg) {
     char q[300], msg[300];
     int r;
 
-    if ((r = check_domains(c, cfg, FENCE_CFG_NETWORK_ALLOWED_DOMAINS, "allowed")) < 0 ||
-        (r = check_domains(c, cfg, FENCE_CFG_NETWORK_DENIED_DOMAINS, "denied")) < 0)
+    if ((r = check_list(c, cfg, FENCE_CFG_NETWORK_ALLOWED_DOMAINS, "allowed domain",
+                        domain_error)) < 0 ||
+        (r = check_list(c, cfg, FENCE_CFG_NETWORK_DENIED_DOMAINS, "denied domain", domain_error)) <
+                0)
         return r;
     if (up && *up && upstream_error(up, msg, sizeof(msg)))
         return fail(c, config_srcmap_field(c->map, FENCE_CFG_NETWORK_UPSTREAM_PROXY),
@@ -420,8 +364,10 @@ int config_check(const struct fence_config *cfg, const config_srcmap *map, confi
 
     if ((r = check_network(&c, cfg)) < 0)
         return r;
-    if ((r = check_mach(&c, cfg, FENCE_CFG_MACOS_MACH_LOOKUP)) < 0 ||
-        (r = check_mach(&c, cfg, FENCE_CFG_MACOS_MACH_REGISTER)) < 0)
+    if ((r = check_list(&c, cfg, FENCE_CFG_MACOS_MACH_LOOKUP, "macos.mach.lookup entry",
+                        mach_error)) < 0 ||
+        (r = check_list(&c, cfg, FENCE_CFG_MACOS_MACH_REGISTER, "macos.mach.register entry",
+                        mach_error)) < 0)
         return r;
     for (size_t i = 0; i < ARRAY_SIZE(fs_lists); i++)
         if ((r = check_nonempty(&c, cfg, fs_lists[i], "path")) < 0)
@@ -435,8 +381,9 @@ int config_check(const struct fence_config *cfg, const config_srcmap *map, confi
         return fail(&c, config_srcmap_field(map, FENCE_CFG_COMMAND_RUNTIME_EXEC_POLICY),
                     "invalid command.runtimeExecPolicy %s (expected one of: path, argv)",
                     config_quote(q, sizeof(q), policy));
-    if ((r = check_hosts(&c, cfg, FENCE_CFG_SSH_ALLOWED_HOSTS)) < 0 ||
-        (r = check_hosts(&c, cfg, FENCE_CFG_SSH_DENIED_HOSTS)) < 0)
+    if ((r = check_list(&c, cfg, FENCE_CFG_SSH_ALLOWED_HOSTS, "ssh.allowedHosts", host_error)) <
+                0 ||
+        (r = check_list(&c, cfg, FENCE_CFG_SSH_DENIED_HOSTS, "ssh.deniedHosts", host_error)) < 0)
         return r;
     if ((r = check_nonempty(&c, cfg, FENCE_CFG_SSH_ALLOWED_COMMANDS, "command")) < 0 ||
         (r = check_nonempty(&c, cfg, FENCE_CFG_SSH_DENIED_COMMANDS, "command")) < 0)

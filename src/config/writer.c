@@ -7,11 +7,13 @@
  * HTML-safe \u003c, \u003e, \u0026 and \u2028/\u2029), so the output is byte-identical.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
+#include "config/jsonc.h"
 #include "util/error.h"
 #include "util/fbuf.h"
 
@@ -29,25 +31,6 @@ static int put_indent(fbuf *b, int level) {
     return 0;
 }
 
-/* Decodes one UTF-8 sequence at s; returns its length, 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, uint32_t *cp) {
-    if (s[0] >= 0xC2 && s[0] <= 0xDF && (s[1] & 0xC0) == 0x80) {
-        *cp = ((uint32_t) (s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-        return 2;
-    }
-    if (s[0] >= 0xE0 && s[0] <= 0xEF && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-        *cp = ((uint32_t) (s[0] & 0x0F) << 12) | ((uint32_t) (s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-        return *cp >= 0x800 && (*cp < 0xD800 || *cp > 0xDFFF) ? 3 : 0;
-    }
-    if (s[0] >= 0xF0 && s[0] <= 0xF4 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
-        (s[3] & 0xC0) == 0x80) {
-        *cp = ((uint32_t) (s[0] & 0x07) << 18) | ((uint32_t) (s[1] & 0x3F) << 12) |
-              ((uint32_t) (s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-        return *cp >= 0x10000 && *cp <= 0x10FFFF ? 4 : 0;
-    }
-    return 0;
-}
-
 static int put_string(fbuf *b, const char *str) {
     const unsigned char *s = (const unsigned char *) str;
     int r = fbuf_putc(b, '"');
@@ -58,7 +41,7 @@ static int put_string(fbuf *b, const char *str) {
         size_t k;
 
         if (c >= 0x80) {
-            k = utf8_len(s, &cp);
+            k = jsonc_utf8_decode(s, SIZE_MAX, &cp);
             if (k == 0) { /* Go replaces invalid bytes with U+FFFD */
                 r = fbuf_puts(b, "\\ufffd");
                 s++;

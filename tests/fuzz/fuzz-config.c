@@ -15,7 +15,7 @@
 #define CHECK(x)                                                                                   \
     do {                                                                                           \
         if (!(x)) {                                                                                \
-            fprintf(stderr, "fuzz-config: invariant failed: %s (line %d)\n", #x, __LINE__);       \
+            fprintf(stderr, "fuzz-config: invariant failed: %s (line %d)\n", #x, __LINE__);        \
             abort();                                                                               \
         }                                                                                          \
     } while (0)
