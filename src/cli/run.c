@@ -501,7 +501,9 @@ int run_main(const cli_parsed *p) {
             return cli_fail(&err);
         cli_print_lines(s.log, "[fence] ", plan);
     }
+    /* nothing buffered may be written twice by a forked child, or after the command's output */
     fflush(stdout);
+    fflush(s.log);
     if (fence_manager_run(s.m, s.command, &status, &err) < 0)
         return cli_fail(&err);
     return status;
