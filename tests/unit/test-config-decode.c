@@ -419,20 +419,20 @@ static void test_writer_empty(void **state) {
 
 static void test_writer_round_trip(void **state) {
     static const char *const texts[] = {
-            "{\"network\": {\"allowedDomains\": [\"a.com\", \"a.com\", \"\xC3\xA9.fr\"], "
+            ("{\"network\": {\"allowedDomains\": [\"a.com\", \"a.com\", \"\xC3\xA9.fr\"], "
             "\"allowAllUnixSockets\": true, \"allowUnixSockets\": [\"/s\"], \"allowLocalBinding\": "
-            "true, \"httpProxyPort\": -1, \"socksProxyPort\": 1080}, \"forceNewSession\": true}",
-            "{\"filesystem\": {\"wslInterop\": false, \"allowRead\": [\"~/x\"], \"allowExecute\": "
+            "true, \"httpProxyPort\": -1, \"socksProxyPort\": 1080}, \"forceNewSession\": true}"),
+            ("{\"filesystem\": {\"wslInterop\": false, \"allowRead\": [\"~/x\"], \"allowExecute\": "
             "[\"/bin\"], \"allowWrite\": [\".\"], \"denyWrite\": [\"**/.env\"], "
             "\"allowGitConfig\": "
-            "true}, \"devices\": {\"mode\": \"host\", \"allow\": [\"/dev/kvm\"]}}",
-            "{\"command\": {\"deny\": [\"git push\"], \"allow\": [\"git push origin docs\"], "
+            "true}, \"devices\": {\"mode\": \"host\", \"allow\": [\"/dev/kvm\"]}}"),
+            ("{\"command\": {\"deny\": [\"git push\"], \"allow\": [\"git push origin docs\"], "
             "\"acceptSharedBinaryCannotRuntimeDeny\": [\"python\"], \"runtimeExecPolicy\": "
             "\"path\"}, \"ssh\": {\"allowedHosts\": [\"h.corp\"], \"deniedHosts\": [\"x.corp\"], "
             "\"allowedCommands\": [\"ls\"], \"deniedCommands\": [\"rm\"], \"allowAllCommands\": "
-            "true}}",
-            "{\"network\": {\"upstreamProxy\": \"http://127.0.0.1:8080\", \"defaultAction\": "
-            "\"proxy\"}, \"macos\": {\"mach\": {\"lookup\": [\"a\"], \"register\": [\"b*\"]}}}",
+            "true}}"),
+            ("{\"network\": {\"upstreamProxy\": \"http://127.0.0.1:8080\", \"defaultAction\": "
+            "\"proxy\"}, \"macos\": {\"mach\": {\"lookup\": [\"a\"], \"register\": [\"b*\"]}}}"),
     };
 
     (void) state;
