@@ -16,7 +16,6 @@
 
 #include "util/cleanup.h"
 #include "util/error.h"
-#include "util/fbuf.h"
 #include "util/path.h"
 
 /* Longest answer line read at the overwrite prompt; the rest of a longer line is ignored. */
@@ -144,24 +143,4 @@ int cli_write_config_file(const char *path, const char *header, const char *body
         return fence_error_set(err, FENCE_E_IO, -r, "failed to write config '%s'", path);
     }
     return 0;
-}
-
-int cli_json_string(fbuf *b, const char *s) {
-    int r = fbuf_putc(b, '"');
-
-    for (; r == 0 && *s; s++) {
-        unsigned char c = (unsigned char) *s;
-
-        if (c == '"' || c == '\\')
-            r = fbuf_printf(b, "\\%c", c);
-        else if (c == '\n')
-            r = fbuf_puts(b, "\\n");
-        else if (c == '\t')
-            r = fbuf_puts(b, "\\t");
-        else if (c < 0x20)
-            r = fbuf_printf(b, "\\u%04x", c);
-        else
-            r = fbuf_putc(b, (char) c);
-    }
-    return r < 0 ? r : fbuf_putc(b, '"');
 }

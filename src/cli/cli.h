@@ -40,7 +40,3 @@ bool cli_confirm_overwrite(const char *path);
  * 0600 through a temporary file renamed into place, so a failed write leaves the old file. */
 int cli_write_config_file(const char *path, const char *header, const char *body,
                           fence_error *err);
-
-/* Appends s to b as a JSON string literal (quotes included). */
-struct fbuf;
-int cli_json_string(struct fbuf *b, const char *s);

@@ -125,8 +125,21 @@ char *config_header(const char *first, const char *extends) {
     return r < 0 ? NULL : s;
 }
 
-/* The --scaffold body: every commonly edited list, present and empty. */
-static char *scaffold_json(const char *extends) {
+/* The plain body: the canonical JSON of a config that only sets extends ("{}" for none). */
+static char *plain_json(const char *extends, fence_error *err) {
+    _cleanup_(fence_config_freep) fence_config *cfg = fence_config_new();
+    char *json = NULL;
+
+    if (!cfg || (extends && fence_config_set_string(cfg, FENCE_CFG_EXTENDS, extends) < 0)) {
+        fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "out of memory");
+        return NULL;
+    }
+    return fence_config_to_json(cfg, &json, err) < 0 ? NULL : json;
+}
+
+/* The --scaffold body: the plain one (the library's writer quotes the template name) with
+ * every commonly edited list added, present and empty. */
+static char *scaffold_json(const char *extends, fence_error *err) {
     static const struct {
         const char *section;
         const char *keys[6];
@@ -136,17 +149,21 @@ static char *scaffold_json(const char *extends) {
         {"command", {"deny", "allow"}},
         {"ssh", {"allowedHosts", "deniedHosts", "allowedCommands", "deniedCommands"}},
     };
+    _cleanup_free_ char *plain = plain_json(extends, err);
     fbuf b = FBUF_INIT(SCAFFOLD_MAX);
-    int r = fbuf_puts(&b, "{\n");
     char *out;
+    int r;
 
-    if (r == 0 && extends) {
-        r = fbuf_puts(&b, "  \"extends\": ");
-        if (r == 0)
-            r = cli_json_string(&b, extends);
-        if (r == 0)
-            r = fbuf_puts(&b, ",\n");
+    if (!plain)
+        return NULL;
+    if (extends && (strlen(plain) < 4 || !streq(plain + strlen(plain) - 3, "\n}\n"))) {
+        fence_error_set(err, FENCE_E_INVAL, 0, "unexpected config JSON layout");
+        return NULL;
     }
+    /* "{\n  \"extends\": \"x\"\n}\n" -> "{\n  \"extends\": \"x\",\n"; "{}\n" -> "{\n" */
+    r = extends ? fbuf_append(&b, plain, strlen(plain) - strlen("\n}\n")) : 0;
+    if (r == 0)
+        r = fbuf_puts(&b, extends ? ",\n" : "{\n");
     for (size_t i = 0; r == 0 && i < ARRAY_SIZE(sections); i++) {
         r = fbuf_printf(&b, "  \"%s\": {\n", sections[i].section);
         for (size_t k = 0; r == 0 && k < ARRAY_SIZE(sections[i].keys) && sections[i].keys[k]; k++)
@@ -160,27 +177,9 @@ static char *scaffold_json(const char *extends) {
         r = fbuf_puts(&b, "}\n");
     out = r == 0 ? fbuf_steal(&b) : NULL;
     fbuf_done(&b);
-    return out;
-}
-
-static char *init_body(const char *extends, bool scaffold, fence_error *err) {
-    _cleanup_(fence_config_freep) fence_config *cfg = NULL;
-    char *json = NULL;
-
-    if (scaffold) {
-        json = scaffold_json(extends);
-        if (!json)
-            fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "out of memory");
-        return json;
-    }
-    cfg = fence_config_new();
-    if (!cfg || (extends && fence_config_set_string(cfg, FENCE_CFG_EXTENDS, extends) < 0)) {
+    if (!out)
         fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "out of memory");
-        return NULL;
-    }
-    if (fence_config_to_json(cfg, &json, err) < 0)
-        return NULL;
-    return json;
+    return out;
 }
 
 static int init_main(const cli_parsed *p) {
@@ -203,7 +202,7 @@ static int init_main(const cli_parsed *p) {
             return 1;
         }
     }
-    body = init_body(extends, v[INIT_SCAFFOLD].b, &err);
+    body = v[INIT_SCAFFOLD].b ? scaffold_json(extends, &err) : plain_json(extends, &err);
     if (!body)
         return cli_fail(&err);
     if (v[INIT_PRINT].b) {
