@@ -127,7 +127,3 @@ FENCE_API void fence_manager_cleanup(fence_manager *m) {
 FENCE_API int fence_is_supported(void) {
     return 0;
 }
-
-FENCE_API int fence_linux_features(char **ret, fence_error *err) {
-    return no_engine(err);
-}

@@ -29,13 +29,13 @@ enum {
 
 typedef struct linux_features {
     unsigned kernel_major, kernel_minor;
-    char machine[32]; /* uname -m, e.g. "x86_64" */
+    char machine[65]; /* uname -m, e.g. "x86_64" */
 
     /* User namespaces for the calling (e)uid. From the sysctls: NO when one of them forbids
      * them, else UNKNOWN until the real probe runs (YES/NO). userns_detail names the blocking
      * sysctl and the fix, or what was probed. */
     features_state userns;
-    char userns_detail[200];
+    char userns_detail[320];
     /* A network namespace with a usable loopback (real probe only). */
     features_state netns;
     char netns_detail[120];
