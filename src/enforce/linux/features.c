@@ -108,24 +108,20 @@ static bool apparmor_confined(void) {
     return strncmp(buf, "unconfined", 10) != 0;
 }
 
-static void probe_userns_sysctls(linux_features *f) {
-    bool privileged = geteuid() == 0 || have_effective_cap(CAP_SYS_ADMIN);
-    long v;
-
+void features_userns_decide(const features_userns_facts *in, linux_features *f) {
     f->userns = FEATURES_UNKNOWN;
-    v = read_sysctl("/proc/sys/user/max_user_namespaces");
-    if (v == 0) {
+    f->userns_detail[0] = '\0';
+    if (in->max_user_namespaces == 0) {
         f->userns = FEATURES_NO;
         snprintf(f->userns_detail, sizeof(f->userns_detail),
                  "user namespaces are disabled (user.max_user_namespaces=0); fix: "
                  "sudo sysctl -w user.max_user_namespaces=15000");
         return;
     }
-    if (privileged)
+    if (in->privileged)
         return;
     /* Debian before 11 and some hardened kernels */
-    v = read_sysctl("/proc/sys/kernel/unprivileged_userns_clone");
-    if (v == 0) {
+    if (in->unprivileged_userns_clone == 0) {
         f->userns = FEATURES_NO;
         snprintf(f->userns_detail, sizeof(f->userns_detail),
                  "unprivileged user namespaces are disabled "
@@ -133,9 +129,9 @@ static void probe_userns_sysctls(linux_features *f) {
                  "sudo sysctl -w kernel.unprivileged_userns_clone=1");
         return;
     }
-    /* Ubuntu 23.10+: the clone succeeds, but capabilities inside the namespace are refused. */
-    v = read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
-    if (v == 1 && !apparmor_confined()) {
+    /* Ubuntu 23.10+: the clone succeeds, but capabilities inside the namespace are refused,
+     * unless the process runs under a profile that grants `userns,`. */
+    if (in->apparmor_restrict_unprivileged_userns == 1 && !in->apparmor_confined) {
         f->userns = FEATURES_NO;
         snprintf(f->userns_detail, sizeof(f->userns_detail),
                  "unprivileged user namespaces are restricted by AppArmor "
@@ -143,6 +139,20 @@ static void probe_userns_sysctls(linux_features *f) {
                  "for fence with 'userns,', or sudo sysctl -w "
                  "kernel.apparmor_restrict_unprivileged_userns=0");
     }
+}
+
+static void probe_userns_sysctls(linux_features *f) {
+    features_userns_facts in = {
+        .max_user_namespaces = read_sysctl("/proc/sys/user/max_user_namespaces"),
+        .unprivileged_userns_clone = read_sysctl("/proc/sys/kernel/unprivileged_userns_clone"),
+        .apparmor_restrict_unprivileged_userns =
+                read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"),
+        .privileged = geteuid() == 0 || have_effective_cap(CAP_SYS_ADMIN),
+    };
+
+    if (in.apparmor_restrict_unprivileged_userns == 1)
+        in.apparmor_confined = apparmor_confined();
+    features_userns_decide(&in, f);
 }
 
 /* Child of the namespace probe: bring lo up in the new network namespace, which needs

@@ -59,6 +59,19 @@ typedef struct linux_features {
  * so it is safe in a multi-threaded caller. */
 void features_probe(unsigned flags, linux_features *ret);
 
+/* The sysctl part of the user-namespace decision, separated from the reads for testing.
+ * A value of -1 means "sysctl not present". */
+typedef struct features_userns_facts {
+    long max_user_namespaces;                   /* user.max_user_namespaces */
+    long unprivileged_userns_clone;             /* kernel.unprivileged_userns_clone (Debian) */
+    long apparmor_restrict_unprivileged_userns; /* kernel.apparmor_... (Ubuntu 23.10+) */
+    bool privileged;       /* euid 0 or CAP_SYS_ADMIN: the last two do not apply */
+    bool apparmor_confined; /* running under an AppArmor profile (which may allow userns) */
+} features_userns_facts;
+
+/* Sets f->userns (NO or UNKNOWN) and f->userns_detail from the facts. Pure. */
+void features_userns_decide(const features_userns_facts *in, linux_features *f);
+
 /* One-line problem statement for a refusal when user namespaces are unusable, naming the
  * sysctl and the fix (e.g. "unprivileged user namespaces are restricted by AppArmor
  * (kernel.apparmor_restrict_unprivileged_userns=1); ..."). Static or f-owned storage; NULL

@@ -278,7 +278,7 @@ static const char *tiers_label(unsigned tiers, char buf[static 64]) {
 }
 
 static int dump_ports(const char *what, const uint16_t *ports, size_t n, fbuf *out) {
-    int r = fbuf_printf(out, "  tcp %-8s", what);
+    int r = fbuf_printf(out, "  tcp %-9s", what);
 
     if (r >= 0 && n == 0)
         r = fbuf_puts(out, "none");
