@@ -151,6 +151,18 @@ static void test_landlock_dump(void **state) {
                 "  device         /dev\n"
                 "  read+execute   /opt/tool\n");
     landlock_plan_done(&p);
+
+    /* the supervisor marks what the child will skip */
+    assert_int_equal(landlock_plan_add_path(&p, "/", LANDLOCK_TIER_READ), 0);
+    assert_int_equal(landlock_plan_add_path(&p, "/nonexistent-fence-test/x", LANDLOCK_TIER_WRITE),
+                     0);
+    assert_int_equal(landlock_plan_check_paths(&p), 1);
+    assert_dump(&p, 7,
+                "landlock: ABI 7, 16 filesystem rights handled, tcp unrestricted, scopes none, "
+                "audit log off\n"
+                "  read           /\n"
+                "  write          /nonexistent-fence-test/x  (not present: skipped)\n");
+    landlock_plan_done(&p);
 }
 
 /* --- real rulesets in forked children --------------------------------------------------------- */

@@ -138,6 +138,18 @@ int landlock_plan_add_port(landlock_plan *p, bool bind, uint16_t port) {
     return 0;
 }
 
+size_t landlock_plan_check_paths(landlock_plan *p) {
+    size_t n = 0;
+
+    for (size_t i = 0; i < p->n_paths; i++) {
+        struct stat st;
+
+        p->paths[i].missing = stat(p->paths[i].path, &st) < 0;
+        n += p->paths[i].missing;
+    }
+    return n;
+}
+
 void landlock_plan_done(landlock_plan *p) {
     if (!p)
         return;
@@ -326,8 +338,8 @@ int landlock_plan_dump(const landlock_plan *p, int abi, fbuf *out) {
     for (size_t i = 0; r >= 0 && i < p->n_paths; i++) {
         char label[64];
 
-        r = fbuf_printf(out, "  %-14s %s\n", tiers_label(p->paths[i].tiers, label),
-                        p->paths[i].path);
+        r = fbuf_printf(out, "  %-14s %s%s\n", tiers_label(p->paths[i].tiers, label),
+                        p->paths[i].path, p->paths[i].missing ? "  (not present: skipped)" : "");
     }
     if (r >= 0 && p->handle_net) {
         r = dump_ports("bind:", p->bind_ports, p->n_bind_ports, out);

@@ -40,6 +40,7 @@ enum {
 typedef struct landlock_path_rule {
     char *path;     /* absolute, as seen inside the sandbox (after pivot_root); owned */
     unsigned tiers; /* bit set of (1u << landlock_tier) */
+    bool missing;   /* set by landlock_plan_check_paths(): not on the host, will be skipped */
 } landlock_path_rule;
 
 typedef struct landlock_plan {
@@ -70,6 +71,10 @@ int landlock_plan_add_path(landlock_plan *p, const char *path, landlock_tier tie
 /* Adds a TCP port allowed for bind (bind=true) or connect. Duplicates are ignored.
  * Returns 0, -E2BIG or -ENOMEM. Ports only take effect when p->handle_net is set. */
 int landlock_plan_add_port(landlock_plan *p, bool bind, uint16_t port);
+/* Supervisor side, for -d: marks the paths that do not exist on the host (the sandbox's view
+ * is the host's for everything but the paths the mount plan replaces), so the dump can say
+ * which rules the child will skip. One stat() per path; returns how many are missing. */
+size_t landlock_plan_check_paths(landlock_plan *p);
 /* Frees the contents; the plan is empty (LANDLOCK_PLAN_INIT) afterwards. */
 void landlock_plan_done(landlock_plan *p);
 

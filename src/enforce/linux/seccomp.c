@@ -126,6 +126,9 @@ static const sc_rule deny_rules[] = {
     {"io_uring_setup", 425, ENOSYS, RULE_ALWAYS, "io_uring"},
     {"io_uring_enter", 426, ENOSYS, RULE_ALWAYS, "io_uring"},
     {"io_uring_register", 427, ENOSYS, RULE_ALWAYS, "io_uring"},
+    /* Only on architectures that multiplex sockets through one call (s390x, ppc64...): it would
+     * carry socket() past the family rules of the preamble. libc there uses the direct calls. */
+    {"socketcall", -1, ENOSYS, RULE_ALWAYS, "sockets"},
 };
 
 /* Namespace flags refused in unshare() and clone(). CLONE_NEWTIME (0x80) overlaps the exit
