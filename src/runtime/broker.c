@@ -324,7 +324,8 @@ static int check(req_ctx *c, int parent, const char *name, fspol_create_kind kin
     if (!why)
         return 0;
     c->b->refused++;
-    rlog_line(c->b->cfg.log, "[fence:linux] refused creating \"%s\" (%s)", path, why);
+    if (c->b->cfg.log && (c->b->cfg.log->debug || c->b->cfg.log->monitor))
+        rlog_line(c->b->cfg.log, "[fence:linux] refused creating \"%s\" (%s)", path, why);
     return -EACCES;
 }
 
@@ -362,6 +363,19 @@ static int do_open(req_ctx *c, int dirfd, uint64_t addr, uint64_t flags, mode_t 
     if (r < 0)
         return r;
     c->cloexec = flags & O_CLOEXEC;
+    if (creating) {
+        struct stat st;
+        /* an existing name is opened, not created: no check, and no O_CREAT, so that a name
+         * removed behind our back cannot be created unchecked */
+        if (fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            if (flags & O_EXCL) {
+                close(p.parent);
+                return -EEXIST;
+            }
+            flags &= ~(uint64_t) O_CREAT;
+            creating = false;
+        }
+    }
     if (creating) {
         r = check(c, p.parent, p.name, FSPOL_CREATE_FILE);
         if (r < 0) {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +53,14 @@ static int add_op(mntplan *p, mntop_kind kind, unsigned flags, unsigned mode, co
     return 0;
 }
 
-static int note(mntplan *p, const char *fmt, const char *a) {
+static int note(mntplan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int note(mntplan *p, const char *fmt, ...) {
     char line[600];
-    snprintf(line, sizeof(line), fmt, a);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
     return strv_push(&p->notes, line);
 }
 
@@ -95,6 +101,7 @@ typedef struct builder {
     const mntplan_input *in;
     const host_facts *f;
     mntplan *p;
+    strv tmp_ro; /* read-only paths below /tmp: bound after the private /tmp is mounted */
 } builder;
 
 /* Resolves one absolute path and adds its canonical form; a missing path is noted. */
@@ -158,11 +165,14 @@ static bool under_any(const strv *set, const char *path) {
 /* Is path visible in the new root? Always with the host view; in the allowlist view only
  * below something bound. */
 static bool visible(const builder *b, const char *path) {
+    /* the private /tmp shows only what is bound into it */
+    if (path_is_under(path, "/tmp"))
+        return streq(path, "/tmp") || under_any(&b->tmp_ro, path) ||
+               under_any(&b->p->writable, path);
     if (!b->p->allowlist)
         return true;
     return under_any(&b->p->readable, path) || under_any(&b->p->writable, path) ||
-           path_is_under(path, "/tmp") || path_is_under(path, "/dev") ||
-           path_is_under(path, "/proc");
+           path_is_under(path, "/dev") || path_is_under(path, "/proc");
 }
 
 static int plan_allowlist_root(builder *b) {
@@ -207,6 +217,10 @@ static int plan_allowlist_root(builder *b) {
     for (size_t i = 0; r >= 0 && i < ro.paths.n; i++) {
         const char *path = ro.paths.v[i];
         /* /dev, /proc and /tmp get their own mounts; a nested entry is already covered */
+        if (path_is_under(path, "/tmp") && !streq(path, "/tmp")) {
+            r = strv_push(&b->tmp_ro, path);
+            continue;
+        }
         if (path_is_under(path, "/dev") || path_is_under(path, "/proc") ||
             path_is_under(path, "/tmp") || under_any(&b->p->readable, path))
             continue;
@@ -312,6 +326,10 @@ static int plan_writable(builder *b, pset *w) {
     for (size_t i = 0; r >= 0 && i < defaults.paths.n; i++)
         r = pset_add(w, defaults.paths.v[i], defaults.is_dir[i]);
     pset_done(&defaults);
+    /* a workspace below /tmp stays visible (read-only unless allowed) despite the private /tmp */
+    if (r >= 0 && !b->p->allowlist && path_is_under(b->f->cwd, "/tmp") &&
+        !streq(b->f->cwd, "/tmp"))
+        r = strv_push(&b->tmp_ro, b->f->cwd);
     for (size_t d = 0; r >= 0 && d < 64; d++)
         for (size_t i = 0; r >= 0 && i < w->paths.n; i++) {
             const char *path = w->paths.v[i];
@@ -327,6 +345,19 @@ static int plan_writable(builder *b, pset *w) {
                 r = add_op(b->p, MNTOP_BIND, MNTF_CREATE | (w->is_dir[i] ? 0 : MNTF_FILE), 0,
                            path, path, "allowWrite");
         }
+    for (size_t i = 0; r >= 0 && i < b->tmp_ro.n; i++) {
+        const char *path = b->tmp_ro.v[i];
+        hostfs_entry e = {0};
+        if (under_any(&b->p->writable, path))
+            continue;
+        if (b->f->fs->resolve(b->f->fs_data, path, &e) < 0)
+            continue;
+        free(e.canonical);
+        r = add_op(b->p, MNTOP_BIND, MNTF_RO | MNTF_CREATE | (e.is_dir ? 0 : MNTF_FILE), 0, path,
+                   path, b->p->allowlist ? "read allowlist" : "workspace below /tmp");
+        if (r >= 0 && b->p->allowlist)
+            r = strv_push(&b->p->readable, path);
+    }
     return r;
 }
 
@@ -574,6 +605,7 @@ int mntplan_build(const mntplan_input *in, mntplan **ret, fence_error *err) {
         if (r >= 0 && !(p->chdir = strdup(dir)))
             r = -ENOMEM;
     }
+    strv_done(&b.tmp_ro);
     if (r < 0) {
         mntplan_free(p);
         if (r == -E2BIG)
