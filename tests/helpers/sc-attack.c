@@ -11,7 +11,6 @@
  * (the attack could not even be attempted), 3 a usage error. An attack killed by seccomp dies
  * of SIGSYS, which the caller sees as the signal (or 159 through a shell).
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
@@ -241,7 +240,8 @@ static int setns_probe(void) {
     return ok("setns");
 }
 
-/* --- class 7: seccomp bypasses ------------------------------------------------------------------ */
+/* --- class 7: seccomp bypasses ------------------------------------------------------------------
+ */
 
 static int x32_getpid(void) {
 #if defined(__x86_64__)
@@ -345,23 +345,23 @@ static const struct {
     const char *name;
     int (*fn)(void);
 } attacks[] = {
-    {"tiocsti", NULL},
-    {"tiocsti-high", NULL},
-    {"tioclinux", tioclinux},
-    {"unshare-user", unshare_user},
-    {"clone-newuser", clone_newuser},
-    {"userns-mount", userns_mount},
-    {"open-tree", open_tree_clone},
-    {"move-mount", move_mount_attack},
-    {"fsopen", fsopen_attack},
-    {"setns", setns_probe},
-    {"x32", x32_getpid},
-    {"int80", int80_getpid},
-    {"io-uring", io_uring},
-    {"clone3", clone3_attack},
-    {"ptrace", ptrace_attack},
-    {"process-vm-readv", process_vm_readv_attack},
-    {"vsock", vsock},
+        {"tiocsti", NULL},
+        {"tiocsti-high", NULL},
+        {"tioclinux", tioclinux},
+        {"unshare-user", unshare_user},
+        {"clone-newuser", clone_newuser},
+        {"userns-mount", userns_mount},
+        {"open-tree", open_tree_clone},
+        {"move-mount", move_mount_attack},
+        {"fsopen", fsopen_attack},
+        {"setns", setns_probe},
+        {"x32", x32_getpid},
+        {"int80", int80_getpid},
+        {"io-uring", io_uring},
+        {"clone3", clone3_attack},
+        {"ptrace", ptrace_attack},
+        {"process-vm-readv", process_vm_readv_attack},
+        {"vsock", vsock},
 };
 
 int main(int argc, char **argv) {

@@ -26,20 +26,21 @@ static void test_features_userns_decide(void **state) {
         features_state want;
         const char *needle; /* in the detail */
     } cases[] = {
-        /* plain modern kernel */
-        {{15000, -1, -1, false, false}, FEATURES_UNKNOWN, NULL},
-        /* global switch off: even root cannot */
-        {{0, -1, -1, true, false}, FEATURES_NO, "user.max_user_namespaces=0"},
-        /* Debian < 11 */
-        {{15000, 0, -1, false, false}, FEATURES_NO, "kernel.unprivileged_userns_clone=0"},
-        {{15000, 0, -1, true, false}, FEATURES_UNKNOWN, NULL},
-        {{15000, 1, -1, false, false}, FEATURES_UNKNOWN, NULL},
-        /* Ubuntu 24.04 */
-        {{15000, 1, 1, false, false}, FEATURES_NO,
-         "kernel.apparmor_restrict_unprivileged_userns=1"},
-        {{15000, 1, 1, false, true}, FEATURES_UNKNOWN, NULL}, /* under a profile */
-        {{15000, 1, 1, true, false}, FEATURES_UNKNOWN, NULL}, /* root */
-        {{15000, 1, 0, false, false}, FEATURES_UNKNOWN, NULL},
+            /* plain modern kernel */
+            {{15000, -1, -1, false, false}, FEATURES_UNKNOWN, NULL},
+            /* global switch off: even root cannot */
+            {{0, -1, -1, true, false}, FEATURES_NO, "user.max_user_namespaces=0"},
+            /* Debian < 11 */
+            {{15000, 0, -1, false, false}, FEATURES_NO, "kernel.unprivileged_userns_clone=0"},
+            {{15000, 0, -1, true, false}, FEATURES_UNKNOWN, NULL},
+            {{15000, 1, -1, false, false}, FEATURES_UNKNOWN, NULL},
+            /* Ubuntu 24.04 */
+            {{15000, 1, 1, false, false},
+             FEATURES_NO,
+             "kernel.apparmor_restrict_unprivileged_userns=1"},
+            {{15000, 1, 1, false, true}, FEATURES_UNKNOWN, NULL}, /* under a profile */
+            {{15000, 1, 1, true, false}, FEATURES_UNKNOWN, NULL}, /* root */
+            {{15000, 1, 0, false, false}, FEATURES_UNKNOWN, NULL},
     };
 
     (void) state;
@@ -61,63 +62,62 @@ static void test_features_userns_decide(void **state) {
 
 static void test_features_table_all_ok(void **state) {
     linux_features f = {
-        .kernel_major = 6,
-        .kernel_minor = 18,
-        .machine = "x86_64",
-        .userns = FEATURES_YES,
-        .userns_detail = "available unprivileged",
-        .netns = FEATURES_YES,
-        .netns_detail = "loopback comes up in a new netns",
-        .landlock_abi = 7,
-        .seccomp = true,
-        .seccomp_log = true,
-        .seccomp_notify = true,
-        .ebpf = true,
-        .ebpf_root = true,
+            .kernel_major = 6,
+            .kernel_minor = 18,
+            .machine = "x86_64",
+            .userns = FEATURES_YES,
+            .userns_detail = "available unprivileged",
+            .netns = FEATURES_YES,
+            .netns_detail = "loopback comes up in a new netns",
+            .landlock_abi = 7,
+            .seccomp = true,
+            .seccomp_log = true,
+            .seccomp_notify = true,
+            .ebpf = true,
+            .ebpf_root = true,
     };
     _cleanup_free_ char *text = NULL;
 
     (void) state;
     assert_int_equal(features_table(&f, &text, NULL), 0);
     assert_string_equal(
-            text,
-            "Linux Sandbox Features:\n"
-            "\n"
-            "  Capability                 Required For                                    "
-            "Status  Details\n"
-            "  -------------------------  ----------------------------------------------  "
-            "------  -------\n"
-            "  Kernel                     Linux sandbox baseline                          "
-            "info    6.18 (linux/x86_64)\n"
-            "  User namespaces            sandbox engine (required)                       "
-            "ok      available unprivileged\n"
-            "  Network namespace          direct network isolation                        "
-            "ok      loopback comes up in a new netns\n"
-            "  Landlock                   filesystem enforcement (required)               "
-            "ok      ABI v7\n"
-            "  Seccomp filter             syscall hardening (required)                    "
-            "ok      native-arch filter with argument checks\n"
-            "  Seccomp log action         violation diagnostics                           "
-            "ok      SECCOMP_RET_LOG accepted\n"
-            "  Seccomp user notification  runtimeExecPolicy: \"argv\", new protected files  "
-            "ok      SECCOMP_RET_USER_NOTIF accepted\n"
-            "  eBPF monitor               enhanced monitor mode                           "
-            "ok      available as root\n"
-            "\n"
-            "fence builds the sandbox itself: bubblewrap and socat are not needed.\n");
+            text, "Linux Sandbox Features:\n"
+                  "\n"
+                  "  Capability                 Required For                                    "
+                  "Status  Details\n"
+                  "  -------------------------  ----------------------------------------------  "
+                  "------  -------\n"
+                  "  Kernel                     Linux sandbox baseline                          "
+                  "info    6.18 (linux/x86_64)\n"
+                  "  User namespaces            sandbox engine (required)                       "
+                  "ok      available unprivileged\n"
+                  "  Network namespace          direct network isolation                        "
+                  "ok      loopback comes up in a new netns\n"
+                  "  Landlock                   filesystem enforcement (required)               "
+                  "ok      ABI v7\n"
+                  "  Seccomp filter             syscall hardening (required)                    "
+                  "ok      native-arch filter with argument checks\n"
+                  "  Seccomp log action         violation diagnostics                           "
+                  "ok      SECCOMP_RET_LOG accepted\n"
+                  "  Seccomp user notification  runtimeExecPolicy: \"argv\", new protected files  "
+                  "ok      SECCOMP_RET_USER_NOTIF accepted\n"
+                  "  eBPF monitor               enhanced monitor mode                           "
+                  "ok      available as root\n"
+                  "\n"
+                  "fence builds the sandbox itself: bubblewrap and socat are not needed.\n");
 }
 
 static void test_features_table_degraded(void **state) {
     linux_features f = {
-        .kernel_major = 5,
-        .kernel_minor = 4,
-        .machine = "aarch64",
-        .userns = FEATURES_NO,
-        .netns = FEATURES_NO,
-        .netns_detail = "needs user namespaces",
-        .landlock_errno = ENOSYS,
-        .seccomp_errno = ENOSYS,
-        .wsl = true,
+            .kernel_major = 5,
+            .kernel_minor = 4,
+            .machine = "aarch64",
+            .userns = FEATURES_NO,
+            .netns = FEATURES_NO,
+            .netns_detail = "needs user namespaces",
+            .landlock_errno = ENOSYS,
+            .seccomp_errno = ENOSYS,
+            .wsl = true,
     };
     features_userns_facts facts = {15000, 1, 1, false, false};
     _cleanup_free_ char *text = NULL;
@@ -190,12 +190,12 @@ static void test_features_public_table(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_features_userns_decide),
-        cmocka_unit_test(test_features_table_all_ok),
-        cmocka_unit_test(test_features_table_degraded),
-        cmocka_unit_test(test_features_probe_matches_kernel),
-        cmocka_unit_test(test_features_probe_namespaces),
-        cmocka_unit_test(test_features_public_table),
+            cmocka_unit_test(test_features_userns_decide),
+            cmocka_unit_test(test_features_table_all_ok),
+            cmocka_unit_test(test_features_table_degraded),
+            cmocka_unit_test(test_features_probe_matches_kernel),
+            cmocka_unit_test(test_features_probe_namespaces),
+            cmocka_unit_test(test_features_public_table),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

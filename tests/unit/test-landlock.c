@@ -38,24 +38,26 @@ static void test_landlock_tier_rights(void **state) {
         bool dir;
         uint64_t want;
     } cases[] = {
-        {T(READ), 1, true, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
-                                   LANDLOCK_ACCESS_FS_EXECUTE},
-        {T(READ), 7, false, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE},
-        {T(EXECUTE), 7, true, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE},
-        /* write: every ABI-1 right, REFER from 2, TRUNCATE from 3, never IOCTL_DEV */
-        {T(WRITE), 1, true, (1ull << 13) - 1},
-        {T(WRITE), 2, true, (1ull << 14) - 1},
-        {T(WRITE), 7, true, (1ull << 15) - 1},
-        {T(WRITE), 7, false,
-         LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
-                 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE},
-        /* device: IOCTL_DEV from ABI 5 */
-        {T(DEVICE), 4, true, (1ull << 15) - 1},
-        {T(DEVICE), 5, true, (1ull << 16) - 1},
-        {T(DEVICE), 5, false, LANDLOCK_ACCESS_FS_FILE_MASK},
-        {T(READ) | T(EXECUTE), 3, true,
-         LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_EXECUTE},
-        {T(READ), 0, true, 0},
+            {T(READ), 1, true,
+             LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
+                     LANDLOCK_ACCESS_FS_EXECUTE},
+            {T(READ), 7, false, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE},
+            {T(EXECUTE), 7, true, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE},
+            /* write: every ABI-1 right, REFER from 2, TRUNCATE from 3, never IOCTL_DEV */
+            {T(WRITE), 1, true, (1ull << 13) - 1},
+            {T(WRITE), 2, true, (1ull << 14) - 1},
+            {T(WRITE), 7, true, (1ull << 15) - 1},
+            {T(WRITE), 7, false,
+             LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+                     LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE},
+            /* device: IOCTL_DEV from ABI 5 */
+            {T(DEVICE), 4, true, (1ull << 15) - 1},
+            {T(DEVICE), 5, true, (1ull << 16) - 1},
+            {T(DEVICE), 5, false, LANDLOCK_ACCESS_FS_FILE_MASK},
+            {T(READ) | T(EXECUTE), 3, true,
+             LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
+                     LANDLOCK_ACCESS_FS_EXECUTE},
+            {T(READ), 0, true, 0},
     };
 
     (void) state;
@@ -209,8 +211,8 @@ static void make_file(const char *path) {
 }
 
 static void fs_setup(fs_dirs *d) {
-    static const char *const names[] = {"ro", "rw", "single", "exec", "other", "missing",
-                                        "ro/file", "exec/file"};
+    static const char *const names[] = {"ro",    "rw",      "single",  "exec",
+                                        "other", "missing", "ro/file", "exec/file"};
 
     strcpy(d->root, "/tmp/fence-test-landlock-XXXXXX");
     assert_non_null(mkdtemp(d->root));
@@ -432,8 +434,8 @@ static int abstract_connect(const char *name) {
     if (fd < 0)
         return -errno;
     memcpy(a.sun_path + 1, name, n);
-    r = connect(fd, (struct sockaddr *) &a, (socklen_t) (offsetof(struct sockaddr_un, sun_path) +
-                                                         1 + n));
+    r = connect(fd, (struct sockaddr *) &a,
+                (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + n));
     e = errno;
     close(fd);
     return r < 0 ? -e : 0;
@@ -515,13 +517,13 @@ static void test_landlock_audit_flag_accepted(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_landlock_tier_rights),
-        cmocka_unit_test(test_landlock_plan_building),
-        cmocka_unit_test(test_landlock_dump),
-        cmocka_unit_test(test_landlock_apply_fs),
-        cmocka_unit_test(test_landlock_apply_tcp),
-        cmocka_unit_test(test_landlock_scopes),
-        cmocka_unit_test(test_landlock_audit_flag_accepted),
+            cmocka_unit_test(test_landlock_tier_rights),
+            cmocka_unit_test(test_landlock_plan_building),
+            cmocka_unit_test(test_landlock_dump),
+            cmocka_unit_test(test_landlock_apply_fs),
+            cmocka_unit_test(test_landlock_apply_tcp),
+            cmocka_unit_test(test_landlock_scopes),
+            cmocka_unit_test(test_landlock_audit_flag_accepted),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,11 +143,11 @@ void features_userns_decide(const features_userns_facts *in, linux_features *f) 
 
 static void probe_userns_sysctls(linux_features *f) {
     features_userns_facts in = {
-        .max_user_namespaces = read_sysctl("/proc/sys/user/max_user_namespaces"),
-        .unprivileged_userns_clone = read_sysctl("/proc/sys/kernel/unprivileged_userns_clone"),
-        .apparmor_restrict_unprivileged_userns =
-                read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"),
-        .privileged = geteuid() == 0 || have_effective_cap(CAP_SYS_ADMIN),
+            .max_user_namespaces = read_sysctl("/proc/sys/user/max_user_namespaces"),
+            .unprivileged_userns_clone = read_sysctl("/proc/sys/kernel/unprivileged_userns_clone"),
+            .apparmor_restrict_unprivileged_userns =
+                    read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"),
+            .privileged = geteuid() == 0 || have_effective_cap(CAP_SYS_ADMIN),
     };
 
     if (in.apparmor_restrict_unprivileged_userns == 1)
@@ -211,8 +211,8 @@ static void probe_namespaces(linux_features *f) {
 
         if (f->userns != FEATURES_NO) {
             f->userns = FEATURES_NO;
-            snprintf(f->userns_detail, sizeof(f->userns_detail),
-                     "clone(CLONE_NEWUSER) failed: %s", strerror(e));
+            snprintf(f->userns_detail, sizeof(f->userns_detail), "clone(CLONE_NEWUSER) failed: %s",
+                     strerror(e));
         }
         f->netns = FEATURES_NO;
         snprintf(f->netns_detail, sizeof(f->netns_detail), "needs user namespaces");
@@ -311,12 +311,12 @@ static size_t build_rows(const linux_features *f, feature_row rows[static MAX_RO
     rows[n] = (feature_row){"Kernel", "Linux sandbox baseline", "info", ""};
     snprintf(rows[n++].details, sizeof(rows[0].details), "%u.%u (linux/%s)", f->kernel_major,
              f->kernel_minor, f->machine);
-    rows[n] = (feature_row){"User namespaces", "sandbox engine (required)",
-                            state_status(f->userns), ""};
+    rows[n] = (feature_row){"User namespaces", "sandbox engine (required)", state_status(f->userns),
+                            ""};
     snprintf(rows[n++].details, sizeof(rows[0].details), "%s",
              f->userns_detail[0] ? f->userns_detail : "not probed");
-    rows[n] = (feature_row){"Network namespace", "direct network isolation",
-                            state_status(f->netns), ""};
+    rows[n] = (feature_row){"Network namespace", "direct network isolation", state_status(f->netns),
+                            ""};
     snprintf(rows[n++].details, sizeof(rows[0].details), "%s",
              f->netns_detail[0] ? f->netns_detail : "not probed");
     rows[n] = (feature_row){"Landlock", "filesystem enforcement (required)",
@@ -334,8 +334,7 @@ static size_t build_rows(const linux_features *f, feature_row rows[static MAX_RO
     else
         snprintf(rows[n++].details, sizeof(rows[0].details), "seccomp(): %s",
                  strerror(f->seccomp_errno));
-    rows[n] = (feature_row){"Seccomp log action", "violation diagnostics", ok(f->seccomp_log),
-                            ""};
+    rows[n] = (feature_row){"Seccomp log action", "violation diagnostics", ok(f->seccomp_log), ""};
     snprintf(rows[n++].details, sizeof(rows[0].details), "%s",
              f->seccomp_log ? "SECCOMP_RET_LOG accepted" : "SECCOMP_RET_LOG not available");
     rows[n] = (feature_row){"Seccomp user notification",
@@ -363,8 +362,8 @@ static size_t maxlen(size_t a, const char *s) {
     return n > a ? n : a;
 }
 
-static int render_line(fbuf *b, const size_t w[3], const char *c0, const char *c1,
-                       const char *c2, const char *c3) {
+static int render_line(fbuf *b, const size_t w[3], const char *c0, const char *c1, const char *c2,
+                       const char *c3) {
     return fbuf_printf(b, "  %-*s  %-*s  %-*s  %s\n", (int) w[0], c0, (int) w[1], c1, (int) w[2],
                        c2, c3);
 }

@@ -65,7 +65,7 @@ typedef struct features_userns_facts {
     long max_user_namespaces;                   /* user.max_user_namespaces */
     long unprivileged_userns_clone;             /* kernel.unprivileged_userns_clone (Debian) */
     long apparmor_restrict_unprivileged_userns; /* kernel.apparmor_... (Ubuntu 23.10+) */
-    bool privileged;       /* euid 0 or CAP_SYS_ADMIN: the last two do not apply */
+    bool privileged;        /* euid 0 or CAP_SYS_ADMIN: the last two do not apply */
     bool apparmor_confined; /* running under an AppArmor profile (which may allow userns) */
 } features_userns_facts;
 

@@ -101,8 +101,8 @@ static inline int landlock_create_ruleset(const struct landlock_ruleset_attr *at
     return (int) syscall(__NR_landlock_create_ruleset, attr, size, flags);
 }
 
-static inline int landlock_add_rule(int ruleset_fd, enum landlock_rule_type type,
-                                    const void *attr, uint32_t flags) {
+static inline int landlock_add_rule(int ruleset_fd, enum landlock_rule_type type, const void *attr,
+                                    uint32_t flags) {
     return (int) syscall(__NR_landlock_add_rule, ruleset_fd, type, attr, flags);
 }
 

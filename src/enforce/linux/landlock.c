@@ -21,30 +21,29 @@
 
 #define FS_ABI1                                                                                    \
     (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |   \
-     LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
-     LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |     \
-     LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |  \
-     LANDLOCK_ACCESS_FS_MAKE_SYM)
+     LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR |                                 \
+     LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | \
+     LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |   \
+     LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM)
 
 #define TIER_READ_RIGHTS                                                                           \
     (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_EXECUTE)
 #define TIER_EXECUTE_RIGHTS (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE)
-#define TIER_WRITE_RIGHTS                                                                          \
-    ((FS_ABI1 | LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE))
-#define TIER_DEVICE_RIGHTS (TIER_WRITE_RIGHTS | LANDLOCK_ACCESS_FS_IOCTL_DEV)
+#define TIER_WRITE_RIGHTS   ((FS_ABI1 | LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE))
+#define TIER_DEVICE_RIGHTS  (TIER_WRITE_RIGHTS | LANDLOCK_ACCESS_FS_IOCTL_DEV)
 
 static const char *const tier_names[LANDLOCK_TIER_MAX] = {
-    [LANDLOCK_TIER_READ] = "read",
-    [LANDLOCK_TIER_EXECUTE] = "execute",
-    [LANDLOCK_TIER_WRITE] = "write",
-    [LANDLOCK_TIER_DEVICE] = "device",
+        [LANDLOCK_TIER_READ] = "read",
+        [LANDLOCK_TIER_EXECUTE] = "execute",
+        [LANDLOCK_TIER_WRITE] = "write",
+        [LANDLOCK_TIER_DEVICE] = "device",
 };
 
 static const uint64_t tier_rights[LANDLOCK_TIER_MAX] = {
-    [LANDLOCK_TIER_READ] = TIER_READ_RIGHTS,
-    [LANDLOCK_TIER_EXECUTE] = TIER_EXECUTE_RIGHTS,
-    [LANDLOCK_TIER_WRITE] = TIER_WRITE_RIGHTS,
-    [LANDLOCK_TIER_DEVICE] = TIER_DEVICE_RIGHTS,
+        [LANDLOCK_TIER_READ] = TIER_READ_RIGHTS,
+        [LANDLOCK_TIER_EXECUTE] = TIER_EXECUTE_RIGHTS,
+        [LANDLOCK_TIER_WRITE] = TIER_WRITE_RIGHTS,
+        [LANDLOCK_TIER_DEVICE] = TIER_DEVICE_RIGHTS,
 };
 
 /* Filesystem rights the kernel of a given ABI understands (and that fence therefore handles:
@@ -323,18 +322,18 @@ int landlock_plan_dump(const landlock_plan *p, int abi, fbuf *out) {
     if (abi <= 0)
         r = fbuf_puts(out, "landlock: unavailable on this kernel; rules not applied:\n");
     else
-        r = fbuf_printf(out,
-                        "landlock: ABI %d, %d filesystem rights handled, tcp %s, scopes %s%s%s, "
-                        "audit log %s\n",
-                        abi, __builtin_popcountll(fs_handled(abi)),
-                        net_handled(p, abi) ? "bind+connect restricted" : "unrestricted",
-                        scoped ? "" : "none",
-                        scoped & LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET ? "abstract-unix" : "",
-                        scoped & LANDLOCK_SCOPE_SIGNAL
-                                ? (scoped & LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET ? "+signal"
-                                                                                : "signal")
-                                : "",
-                        p->audit_log && abi >= 7 ? "on" : "off");
+        r = fbuf_printf(
+                out,
+                "landlock: ABI %d, %d filesystem rights handled, tcp %s, scopes %s%s%s, "
+                "audit log %s\n",
+                abi, __builtin_popcountll(fs_handled(abi)),
+                net_handled(p, abi) ? "bind+connect restricted" : "unrestricted",
+                scoped ? "" : "none",
+                scoped & LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET ? "abstract-unix" : "",
+                scoped & LANDLOCK_SCOPE_SIGNAL
+                        ? (scoped & LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET ? "+signal" : "signal")
+                        : "",
+                p->audit_log && abi >= 7 ? "on" : "off");
     for (size_t i = 0; r >= 0 && i < p->n_paths; i++) {
         char label[64];
 

@@ -82,53 +82,54 @@ typedef struct sc_rule {
 /* Unconditional refusals. The first group is the Go tool's list (§10.3) minus personality,
  * which has its own value rule below. */
 static const sc_rule deny_rules[] = {
-    {"ptrace", -1, EPERM, RULE_ALWAYS, "process inspection"},
-    {"process_vm_readv", -1, EPERM, RULE_ALWAYS, "process inspection"},
-    {"process_vm_writev", -1, EPERM, RULE_ALWAYS, "process inspection"},
-    {"pidfd_getfd", 438, EPERM, RULE_ALWAYS, "process inspection"},
-    {"keyctl", -1, EPERM, RULE_ALWAYS, "kernel keyring"},
-    {"add_key", -1, EPERM, RULE_ALWAYS, "kernel keyring"},
-    {"request_key", -1, EPERM, RULE_ALWAYS, "kernel keyring"},
-    {"userfaultfd", -1, EPERM, RULE_ALWAYS, "kernel attack surface"},
-    {"perf_event_open", -1, EPERM, RULE_ALWAYS, "kernel attack surface"},
-    {"bpf", -1, EPERM, RULE_ALWAYS, "kernel attack surface"},
-    {"kexec_load", -1, EPERM, RULE_ALWAYS, "system administration"},
-    {"kexec_file_load", -1, EPERM, RULE_ALWAYS, "system administration"},
-    {"reboot", -1, EPERM, RULE_ALWAYS, "system administration"},
-    {"syslog", -1, EPERM, RULE_ALWAYS, "system administration"},
-    {"acct", -1, EPERM, RULE_ALWAYS, "system administration"},
-    {"swapon", -1, EPERM, RULE_ALWAYS, "system administration"},
-    {"swapoff", -1, EPERM, RULE_ALWAYS, "system administration"},
-    {"sethostname", -1, EPERM, RULE_ALWAYS, "system administration"},
-    {"setdomainname", -1, EPERM, RULE_ALWAYS, "system administration"},
-    {"init_module", -1, EPERM, RULE_ALWAYS, "kernel modules and I/O ports"},
-    {"finit_module", -1, EPERM, RULE_ALWAYS, "kernel modules and I/O ports"},
-    {"delete_module", -1, EPERM, RULE_ALWAYS, "kernel modules and I/O ports"},
-    {"ioperm", -1, EPERM, RULE_ALWAYS, "kernel modules and I/O ports"},
-    {"iopl", -1, EPERM, RULE_ALWAYS, "kernel modules and I/O ports"},
-    {"mount", -1, EPERM, RULE_ALWAYS, "mounts"},
-    {"umount2", -1, EPERM, RULE_ALWAYS, "mounts"},
-    {"pivot_root", -1, EPERM, RULE_ALWAYS, "mounts"},
-    {"open_tree", 428, EPERM, RULE_ALWAYS, "mounts"},
-    {"move_mount", 429, EPERM, RULE_ALWAYS, "mounts"},
-    {"fsopen", 430, EPERM, RULE_ALWAYS, "mounts"},
-    {"fsconfig", 431, EPERM, RULE_ALWAYS, "mounts"},
-    {"fsmount", 432, EPERM, RULE_ALWAYS, "mounts"},
-    {"fspick", 433, EPERM, RULE_ALWAYS, "mounts"},
-    {"mount_setattr", 442, EPERM, RULE_ALWAYS, "mounts"},
-    {"open_tree_attr", 467, EPERM, RULE_ALWAYS, "mounts"},
-    {"chroot", -1, EPERM, RULE_NO_USERNS, "namespaces"},
-    {"setns", -1, EPERM, RULE_NO_USERNS, "namespaces"},
-    /* ENOSYS so that libc falls back to clone(), whose flags the filter can read */
-    {"clone3", 435, ENOSYS, RULE_NO_USERNS, "namespaces"},
-    /* ENOSYS: "not built into this kernel", the answer io_uring users already handle;
-     * IORING_OP_SOCKET etc. would bypass the socket rules */
-    {"io_uring_setup", 425, ENOSYS, RULE_ALWAYS, "io_uring"},
-    {"io_uring_enter", 426, ENOSYS, RULE_ALWAYS, "io_uring"},
-    {"io_uring_register", 427, ENOSYS, RULE_ALWAYS, "io_uring"},
-    /* Only on architectures that multiplex sockets through one call (s390x, ppc64...): it would
-     * carry socket() past the family rules of the preamble. libc there uses the direct calls. */
-    {"socketcall", -1, ENOSYS, RULE_ALWAYS, "sockets"},
+        {"ptrace", -1, EPERM, RULE_ALWAYS, "process inspection"},
+        {"process_vm_readv", -1, EPERM, RULE_ALWAYS, "process inspection"},
+        {"process_vm_writev", -1, EPERM, RULE_ALWAYS, "process inspection"},
+        {"pidfd_getfd", 438, EPERM, RULE_ALWAYS, "process inspection"},
+        {"keyctl", -1, EPERM, RULE_ALWAYS, "kernel keyring"},
+        {"add_key", -1, EPERM, RULE_ALWAYS, "kernel keyring"},
+        {"request_key", -1, EPERM, RULE_ALWAYS, "kernel keyring"},
+        {"userfaultfd", -1, EPERM, RULE_ALWAYS, "kernel attack surface"},
+        {"perf_event_open", -1, EPERM, RULE_ALWAYS, "kernel attack surface"},
+        {"bpf", -1, EPERM, RULE_ALWAYS, "kernel attack surface"},
+        {"kexec_load", -1, EPERM, RULE_ALWAYS, "system administration"},
+        {"kexec_file_load", -1, EPERM, RULE_ALWAYS, "system administration"},
+        {"reboot", -1, EPERM, RULE_ALWAYS, "system administration"},
+        {"syslog", -1, EPERM, RULE_ALWAYS, "system administration"},
+        {"acct", -1, EPERM, RULE_ALWAYS, "system administration"},
+        {"swapon", -1, EPERM, RULE_ALWAYS, "system administration"},
+        {"swapoff", -1, EPERM, RULE_ALWAYS, "system administration"},
+        {"sethostname", -1, EPERM, RULE_ALWAYS, "system administration"},
+        {"setdomainname", -1, EPERM, RULE_ALWAYS, "system administration"},
+        {"init_module", -1, EPERM, RULE_ALWAYS, "kernel modules and I/O ports"},
+        {"finit_module", -1, EPERM, RULE_ALWAYS, "kernel modules and I/O ports"},
+        {"delete_module", -1, EPERM, RULE_ALWAYS, "kernel modules and I/O ports"},
+        {"ioperm", -1, EPERM, RULE_ALWAYS, "kernel modules and I/O ports"},
+        {"iopl", -1, EPERM, RULE_ALWAYS, "kernel modules and I/O ports"},
+        {"mount", -1, EPERM, RULE_ALWAYS, "mounts"},
+        {"umount2", -1, EPERM, RULE_ALWAYS, "mounts"},
+        {"pivot_root", -1, EPERM, RULE_ALWAYS, "mounts"},
+        {"open_tree", 428, EPERM, RULE_ALWAYS, "mounts"},
+        {"move_mount", 429, EPERM, RULE_ALWAYS, "mounts"},
+        {"fsopen", 430, EPERM, RULE_ALWAYS, "mounts"},
+        {"fsconfig", 431, EPERM, RULE_ALWAYS, "mounts"},
+        {"fsmount", 432, EPERM, RULE_ALWAYS, "mounts"},
+        {"fspick", 433, EPERM, RULE_ALWAYS, "mounts"},
+        {"mount_setattr", 442, EPERM, RULE_ALWAYS, "mounts"},
+        {"open_tree_attr", 467, EPERM, RULE_ALWAYS, "mounts"},
+        {"chroot", -1, EPERM, RULE_NO_USERNS, "namespaces"},
+        {"setns", -1, EPERM, RULE_NO_USERNS, "namespaces"},
+        /* ENOSYS so that libc falls back to clone(), whose flags the filter can read */
+        {"clone3", 435, ENOSYS, RULE_NO_USERNS, "namespaces"},
+        /* ENOSYS: "not built into this kernel", the answer io_uring users already handle;
+         * IORING_OP_SOCKET etc. would bypass the socket rules */
+        {"io_uring_setup", 425, ENOSYS, RULE_ALWAYS, "io_uring"},
+        {"io_uring_enter", 426, ENOSYS, RULE_ALWAYS, "io_uring"},
+        {"io_uring_register", 427, ENOSYS, RULE_ALWAYS, "io_uring"},
+        /* Only on architectures that multiplex sockets through one call (s390x, ppc64...): it would
+         * carry socket() past the family rules of the preamble. libc there uses the direct calls.
+         */
+        {"socketcall", -1, ENOSYS, RULE_ALWAYS, "sockets"},
 };
 
 /* Namespace flags refused in unshare() and clone(). CLONE_NEWTIME (0x80) overlaps the exit
@@ -138,10 +139,10 @@ static const struct {
     unsigned long flag;
     bool clone_too;
 } ns_flags[] = {
-    {"CLONE_NEWNS", CLONE_NEWNS, true},     {"CLONE_NEWCGROUP", CLONE_NEWCGROUP, true},
-    {"CLONE_NEWUTS", CLONE_NEWUTS, true},   {"CLONE_NEWIPC", CLONE_NEWIPC, true},
-    {"CLONE_NEWUSER", CLONE_NEWUSER, true}, {"CLONE_NEWPID", CLONE_NEWPID, true},
-    {"CLONE_NEWNET", CLONE_NEWNET, true},   {"CLONE_NEWTIME", CLONE_NEWTIME, false},
+        {"CLONE_NEWNS", CLONE_NEWNS, true},     {"CLONE_NEWCGROUP", CLONE_NEWCGROUP, true},
+        {"CLONE_NEWUTS", CLONE_NEWUTS, true},   {"CLONE_NEWIPC", CLONE_NEWIPC, true},
+        {"CLONE_NEWUSER", CLONE_NEWUSER, true}, {"CLONE_NEWPID", CLONE_NEWPID, true},
+        {"CLONE_NEWNET", CLONE_NEWNET, true},   {"CLONE_NEWTIME", CLONE_NEWTIME, false},
 };
 
 /* Terminal injection (escape class 1): the request is an unsigned int in the kernel, so only the
@@ -150,8 +151,8 @@ static const struct {
     const char *name;
     uint32_t request;
 } tty_ioctls[] = {
-    {"TIOCSTI", TIOCSTI},
-    {"TIOCLINUX", TIOCLINUX},
+        {"TIOCSTI", TIOCSTI},
+        {"TIOCLINUX", TIOCLINUX},
 };
 
 /* Value allowlists compiled into the preamble. personality(): the query and the personas that
@@ -178,23 +179,15 @@ static const struct {
     int fallback_nr;
     int creat_arg;
 } notify_rules[] = {
-    {SECCOMP_NOTIFY_EXEC, "execve", -1, -1},
-    {SECCOMP_NOTIFY_EXEC, "execveat", -1, -1},
-    {SECCOMP_NOTIFY_CREATE, "open", -1, 1},
-    {SECCOMP_NOTIFY_CREATE, "openat", -1, 2},
-    {SECCOMP_NOTIFY_CREATE, "openat2", 437, -1},
-    {SECCOMP_NOTIFY_CREATE, "creat", -1, -1},
-    {SECCOMP_NOTIFY_CREATE, "mkdir", -1, -1},
-    {SECCOMP_NOTIFY_CREATE, "mkdirat", -1, -1},
-    {SECCOMP_NOTIFY_CREATE, "mknod", -1, -1},
-    {SECCOMP_NOTIFY_CREATE, "mknodat", -1, -1},
-    {SECCOMP_NOTIFY_CREATE, "rename", -1, -1},
-    {SECCOMP_NOTIFY_CREATE, "renameat", -1, -1},
-    {SECCOMP_NOTIFY_CREATE, "renameat2", -1, -1},
-    {SECCOMP_NOTIFY_CREATE, "link", -1, -1},
-    {SECCOMP_NOTIFY_CREATE, "linkat", -1, -1},
-    {SECCOMP_NOTIFY_CREATE, "symlink", -1, -1},
-    {SECCOMP_NOTIFY_CREATE, "symlinkat", -1, -1},
+        {SECCOMP_NOTIFY_EXEC, "execve", -1, -1},      {SECCOMP_NOTIFY_EXEC, "execveat", -1, -1},
+        {SECCOMP_NOTIFY_CREATE, "open", -1, 1},       {SECCOMP_NOTIFY_CREATE, "openat", -1, 2},
+        {SECCOMP_NOTIFY_CREATE, "openat2", 437, -1},  {SECCOMP_NOTIFY_CREATE, "creat", -1, -1},
+        {SECCOMP_NOTIFY_CREATE, "mkdir", -1, -1},     {SECCOMP_NOTIFY_CREATE, "mkdirat", -1, -1},
+        {SECCOMP_NOTIFY_CREATE, "mknod", -1, -1},     {SECCOMP_NOTIFY_CREATE, "mknodat", -1, -1},
+        {SECCOMP_NOTIFY_CREATE, "rename", -1, -1},    {SECCOMP_NOTIFY_CREATE, "renameat", -1, -1},
+        {SECCOMP_NOTIFY_CREATE, "renameat2", -1, -1}, {SECCOMP_NOTIFY_CREATE, "link", -1, -1},
+        {SECCOMP_NOTIFY_CREATE, "linkat", -1, -1},    {SECCOMP_NOTIFY_CREATE, "symlink", -1, -1},
+        {SECCOMP_NOTIFY_CREATE, "symlinkat", -1, -1},
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -258,8 +251,8 @@ static int add_namespace_rules(scmp_filter_ctx ctx, const seccomp_plan *plan, fe
     if (plan->allow_userns)
         return 0;
     for (size_t i = 0; i < ARRAY_SIZE(ns_flags); i++) {
-        struct scmp_arg_cmp c = SCMP_CMP64(0, SCMP_CMP_MASKED_EQ, ns_flags[i].flag,
-                                           ns_flags[i].flag);
+        struct scmp_arg_cmp c =
+                SCMP_CMP64(0, SCMP_CMP_MASKED_EQ, ns_flags[i].flag, ns_flags[i].flag);
 
         r = add_rule(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1, &c, "unshare", err);
         if (r < 0)
@@ -620,9 +613,8 @@ static int dump_deny_rules(const seccomp_plan *plan, fbuf *out) {
             resolve_nr(d->name, d->fallback_nr) < 0)
             continue;
         if (!group || !streq(group, d->why) || last_err != d->err) {
-            r = fbuf_printf(out, "%s  %-6s %s:", group ? "\n" : "", d->err == ENOSYS ? "ENOSYS"
-                                                                                      : "EPERM",
-                            d->why);
+            r = fbuf_printf(out, "%s  %-6s %s:", group ? "\n" : "",
+                            d->err == ENOSYS ? "ENOSYS" : "EPERM", d->why);
             group = d->why;
             last_err = d->err;
         }
@@ -695,8 +687,9 @@ int seccomp_dump(const seccomp_plan *plan, const seccomp_prog *prog, fbuf *out) 
     const char *arch = native_arch_name();
     int r;
 
-    r = fbuf_printf(out, "seccomp: default allow; native %s only, other ABIs (i386, x32) kill "
-                         "the process",
+    r = fbuf_printf(out,
+                    "seccomp: default allow; native %s only, other ABIs (i386, x32) kill "
+                    "the process",
                     arch ? arch : "architecture");
     if (r >= 0 && prog)
         r = fbuf_printf(out, "; %zu BPF instructions", prog->len);
