@@ -116,6 +116,17 @@ static int add_resolved(builder *b, pset *out, const char *path, const char *why
     }
     if (r < 0)
         return r;
+    /* A writable path reached through a symlink that lives in the workspace may have been
+     * planted by an earlier sandboxed run ("build -> ~/.ssh"): never follow it out. */
+    if (streq(why, "allowWrite") && !streq(e.canonical, path) &&
+        path_is_under(path, b->f->cwd) && !path_is_under(e.canonical, b->f->cwd)) {
+        char line[600];
+        snprintf(line, sizeof(line),
+                 "%s: skipping '%s' (a symlink in the workspace to '%s' outside it)", why, path,
+                 e.canonical);
+        free(e.canonical);
+        return strv_push(&b->p->notes, line);
+    }
     r = pset_add(out, e.canonical, e.is_dir);
     free(e.canonical);
     return r;
