@@ -242,7 +242,14 @@ static int plan_allowlist_root(builder *b) {
         for (size_t i = 0; r >= 0 && i < b->p->readable.n; i++)
             if (depth_of(b->p->readable.v[i]) == d) {
                 const char *path = b->p->readable.v[i];
+                bool nested = false;
                 size_t k;
+                /* /usr/bin (from /bin -> usr/bin) is already inside /usr */
+                for (k = 0; k < b->p->readable.n && !nested; k++)
+                    nested = k != i && depth_of(b->p->readable.v[k]) < d &&
+                             path_is_under(path, b->p->readable.v[k]);
+                if (nested)
+                    continue;
                 for (k = 0; k < ro.paths.n && !streq(ro.paths.v[k], path); k++)
                     ;
                 r = add_op(b->p, MNTOP_BIND,
