@@ -34,6 +34,8 @@
 
 #include <cmocka.h>
 
+#include "enforce/linux/seccomp-compile.h"
+#include "enforce/linux/seccomp-rules.h"
 #include "enforce/linux/seccomp.h"
 #include "util/cleanup.h"
 #include "util/fbuf.h"
@@ -657,6 +659,42 @@ static void test_seccomp_allow_userns(void **state) {
     seccomp_prog_free(prog);
 }
 
+/* The programs shipped in libfence were generated at build time: they must be exactly what the
+ * compiler makes of the current rule tables with this libseccomp. */
+static void test_seccomp_prebuilt_is_current(void **state) {
+    (void) state;
+    for (unsigned v = 0; v < SECCOMP_PREBUILT_VARIANTS; v++) {
+        seccomp_plan plan = SECCOMP_PLAN_INIT;
+        _cleanup_free_ struct sock_filter *insns = NULL;
+        seccomp_prog *prog = NULL;
+        fence_error err = {0};
+        size_t n = 0;
+
+        plan.notify = v & 3u;
+        plan.allow_userns = (v & 4u) != 0;
+        if (seccomp_compile(&plan, &insns, &n, &err) < 0)
+            fail_msg("variant %u: %s", v, err.msg);
+        assert_int_equal(seccomp_build(&plan, &prog, NULL), 0);
+        assert_int_equal(seccomp_prog_len(prog), n);
+        assert_memory_equal(prog->insns, insns, n * sizeof(*insns));
+        seccomp_prog_free(prog);
+    }
+    for (size_t i = 0; i < seccomp_n_deny_rules; i++)
+        assert_int_equal(
+                seccomp_prebuilt_deny_nr[i],
+                seccomp_resolve_nr(seccomp_deny_rules[i].name, seccomp_deny_rules[i].fallback_nr));
+}
+
+static void test_seccomp_build_rejects_unknown_family(void **state) {
+    seccomp_plan plan = SECCOMP_PLAN_INIT;
+    seccomp_prog *prog = NULL;
+
+    (void) state;
+    plan.notify = 1u << 7;
+    assert_int_equal(seccomp_build(&plan, &prog, NULL), -FENCE_E_INVAL);
+    assert_null(prog);
+}
+
 static void test_seccomp_dump(void **state) {
     seccomp_plan plan = SECCOMP_PLAN_INIT;
     seccomp_prog *prog = build(SECCOMP_NOTIFY_EXEC);
@@ -688,6 +726,8 @@ int main(void) {
         cmocka_unit_test(test_seccomp_apply_requires_listener_slot),
         cmocka_unit_test(test_seccomp_bpf_semantics),
         cmocka_unit_test(test_seccomp_allow_userns),
+        cmocka_unit_test(test_seccomp_prebuilt_is_current),
+        cmocka_unit_test(test_seccomp_build_rejects_unknown_family),
         cmocka_unit_test(test_seccomp_dump),
     };
 

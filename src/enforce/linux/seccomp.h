@@ -11,9 +11,10 @@
  * (EAFNOSUPPORT), netlink protocols other than route and sock_diag and MPTCP
  * (EPROTONOSUPPORT). seccomp_dump() prints the exact list.
  *
- * The filter is compiled in the supervisor with libseccomp (seccomp_build) and loaded in the
- * workload child with one seccomp() call (seccomp_apply), so the child does no allocation and
- * libseccomp errors are reported before anything is forked. Optionally ONE user-notification
+ * The filter is compiled with libseccomp at build time (seccomp-gen writes one program per plan
+ * variant), so a launch does not load libseccomp: seccomp_build() picks the program in the
+ * supervisor and the workload child loads it with one seccomp() call (seccomp_apply), without
+ * allocating. Optionally ONE user-notification
  * listener (the kernel allows one per filter stack) receives the syscall families the plan
  * names; its fd is returned to the caller, which must hand it to the supervisor and close it
  * before execve (it is also O_CLOEXEC).
@@ -46,8 +47,9 @@ typedef struct seccomp_plan {
 /* A compiled filter: BPF instructions and the seccomp() flags to load them with. */
 typedef struct seccomp_prog seccomp_prog;
 
-/* Compiles plan for the native architecture with libseccomp. Supervisor side; *ret is freed
- * with seccomp_prog_free(). Returns 0, -FENCE_E_NOMEM or -FENCE_E_SANDBOX ("seccomp: ..."). */
+/* The program for plan (compiled at build time for the native architecture). Supervisor side;
+ * *ret is freed with seccomp_prog_free(). Returns 0, -FENCE_E_INVAL (unknown notify family) or
+ * -FENCE_E_NOMEM. */
 int seccomp_build(const seccomp_plan *plan, seccomp_prog **ret, fence_error *err);
 void seccomp_prog_free(seccomp_prog *prog);
 /* Number of BPF instructions (for -d and tests). */
