@@ -144,7 +144,7 @@ static int dump_value_rules(const seccomp_plan *plan, fbuf *out) {
         for (size_t i = 0; r >= 0 && i < seccomp_n_ns_flags; i++)
             r = fbuf_printf(out, " %s", seccomp_ns_flags[i].name);
         if (r >= 0)
-            r = fbuf_puts(out, "; clone with the same flags but CLONE_NEWTIME\n");
+            r = fbuf_puts(out, "; clone with the same flags except CLONE_NEWTIME\n");
         if (r < 0)
             return r;
     }
