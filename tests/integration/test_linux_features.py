@@ -9,22 +9,8 @@ from pathlib import Path
 from conftest import FENCE_BIN
 
 BUILD_ROOT = Path(os.environ.get("FENCE_BUILD_ROOT") or Path(FENCE_BIN).parent)
-LIBFENCE = BUILD_ROOT / "libfence.so"
-
-# Prints fence_linux_features() through the public C API, run as the identity under test.
-PRINT_TABLE = r"""
-import ctypes, sys
-lib = ctypes.CDLL(sys.argv[1])
-class Err(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_int), ("sys_errno", ctypes.c_int), ("msg", ctypes.c_char * 512)]
-out = ctypes.c_void_p()
-err = Err()
-r = lib.fence_linux_features(ctypes.byref(out), ctypes.byref(err))
-if r < 0:
-    sys.exit("fence_linux_features: " + err.msg.decode())
-sys.stdout.write(ctypes.string_at(out.value).decode())
-lib.fence_free(out)
-"""
+# Prints fence_linux_features() through the public C API.
+SC_FEATURES = BUILD_ROOT / "tests" / "helpers" / "sc-features"
 
 # The Landlock ABI as the kernel reports it (landlock_create_ruleset with the VERSION flag).
 LANDLOCK_ABI = r"""
@@ -38,7 +24,7 @@ ROWS = ["Kernel", "User namespaces", "Network namespace", "Landlock", "Seccomp f
 
 
 def table(env):
-    p = env.run(["python3", "-c", PRINT_TABLE, LIBFENCE])
+    p = env.run([SC_FEATURES])
     assert p.returncode == 0, p.stderr
     return p.stdout
 
