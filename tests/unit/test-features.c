@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -175,6 +176,22 @@ static void test_features_probe_namespaces(void **state) {
         assert_non_null(features_userns_problem(&f));
 }
 
+/* The probe child must not depend on the caller's SIGCHLD disposition: with SIGCHLD ignored the
+ * kernel would reap a SIGCHLD child before its status is read. */
+static void test_features_probe_with_sigchld_ignored(void **state) {
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+    linux_features a, b;
+
+    (void) state;
+    features_probe(FEATURES_PROBE_NAMESPACES, &a);
+    assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
+    features_probe(FEATURES_PROBE_NAMESPACES, &b);
+    assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
+    assert_int_equal(a.userns, b.userns);
+    assert_int_equal(a.netns, b.netns);
+    assert_string_equal(a.netns_detail, b.netns_detail);
+}
+
 static void test_features_public_table(void **state) {
     char *text = NULL;
     fence_error err = {0};
@@ -195,6 +212,7 @@ int main(void) {
             cmocka_unit_test(test_features_table_degraded),
             cmocka_unit_test(test_features_probe_matches_kernel),
             cmocka_unit_test(test_features_probe_namespaces),
+            cmocka_unit_test(test_features_probe_with_sigchld_ignored),
             cmocka_unit_test(test_features_public_table),
     };
 

@@ -201,9 +201,11 @@ static void probe_namespaces(linux_features *f) {
     pid_t pid;
     int r;
 
-    /* fork-like clone (no new stack): the child runs on a copy of our stack and exits. */
-    pid = (pid_t) syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNET | CLONE_PIDFD | SIGCHLD, NULL,
-                          &pidfd, NULL, NULL);
+    /* fork-like clone (no new stack): the child runs on a copy of our stack and exits. Exit
+     * signal 0: no SIGCHLD reaches the caller's handler, and a caller that ignores SIGCHLD does
+     * not get the child auto-reaped before we read its status (waitpid needs __WALL then). */
+    pid = (pid_t) syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNET | CLONE_PIDFD, NULL, &pidfd, NULL,
+                          NULL);
     if (pid == 0)
         _exit(ns_probe_child());
     if (pid < 0) {
