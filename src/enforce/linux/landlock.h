@@ -47,7 +47,9 @@ typedef struct landlock_plan {
     landlock_path_rule *paths; /* in insertion order; one entry per distinct path */
     size_t n_paths;
     /* TCP: when handle_net is true (and the kernel has ABI >= 4), bind and connect are refused
-     * except to the listed ports. False leaves TCP unrestricted (relaxed mode). */
+     * except to the listed ports. False leaves TCP unrestricted (relaxed mode). On ABI < 4 the
+     * port rules are silently not enforced (the dump says so): a caller that relies on them as
+     * its egress control must check landlock_abi() >= 4 first and refuse otherwise. */
     bool handle_net;
     uint16_t *bind_ports;
     size_t n_bind_ports;
