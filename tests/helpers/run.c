@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
 
     if (!cfg || fence_manager_new(NULL, &m, &err) < 0) {
         fprintf(stderr, "Error: %s\n", err.msg);
-        return 1;
+        goto out;
     }
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -100,7 +100,7 @@ int main(int argc, char **argv) {
         } else if (strcmp(a, "--set") == 0 && i + 1 < argc) {
             if (set_key(cfg, argv[++i]) < 0) {
                 fprintf(stderr, "Error: bad --set '%s'\n", argv[i]);
-                return 1;
+                goto out;
             }
         } else if (strcmp(a, "-d") == 0) {
             debug = 1;
@@ -118,7 +118,7 @@ int main(int argc, char **argv) {
                    i + 1 < argc) {
             if (fence_manager_expose_host_path(m, argv[i + 1], a[8] == '-', &err) < 0) {
                 fprintf(stderr, "Error: %s\n", err.msg);
-                return 1;
+                goto out;
             }
             i++;
         } else if (strcmp(a, "-c") == 0 && i + 1 < argc) {
@@ -132,14 +132,14 @@ int main(int argc, char **argv) {
     if (!command) {
         fprintf(stderr, "Error: no command specified. Use -c <command> or provide command "
                         "arguments\n");
-        return 1;
+        goto out;
     }
     {
         /* the manager copies the config at creation: make a fresh one with it */
         fence_manager *m2 = NULL;
         if (fence_manager_new(cfg, &m2, &err) < 0) {
             fprintf(stderr, "Error: %s\n", err.msg);
-            return 1;
+            goto out;
         }
         /* carry over the exposed paths by re-adding them */
         for (int k = 1; k < argc; k++)
@@ -155,7 +155,7 @@ int main(int argc, char **argv) {
     fence_manager_set_allow_degraded(m, degraded);
     if (shell && fence_manager_set_shell(m, shell, login, &err) < 0) {
         fprintf(stderr, "Error: %s\n", err.msg);
-        return 1;
+        goto out;
     }
     if (!shell && login)
         fence_manager_set_shell(m, "default", 1, NULL);
@@ -163,17 +163,20 @@ int main(int argc, char **argv) {
         char *text = NULL;
         if (fence_manager_describe(m, command, &text, &err) < 0) {
             fprintf(stderr, "Error: %s\n", err.msg);
-            return 1;
+            goto out;
         }
         fprintf(describe ? stdout : stderr, "%s", text);
         fence_free(text);
-        if (describe)
-            return 0;
+        if (describe) {
+            status = 0;
+            goto out;
+        }
     }
     if (fence_manager_run(m, command, &status, &err) < 0) {
         fprintf(stderr, "Error: %s\n", err.msg);
         status = 1;
     }
+out:
     fence_manager_free(m);
     fence_config_free(cfg);
     free(joined);

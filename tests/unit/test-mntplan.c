@@ -81,13 +81,13 @@ static const struct fake_entry *fake_find(const char *path) {
 
 /* Resolves symlinks component by component (enough for these tables). */
 static int fake_resolve(void *data, const char *path, hostfs_entry *ret) {
-    char cur[512] = "", work[512];
+    char cur[1100] = "", work[1100];
     const char *p = path;
     (void) data;
 
     for (int hops = 0; hops < 16;) {
         const char *e;
-        char next[512];
+        char next[1100];
         const struct fake_entry *f;
 
         while (*p == '/')
@@ -95,7 +95,15 @@ static int fake_resolve(void *data, const char *path, hostfs_entry *ret) {
         if (!*p)
             break;
         e = strchrnul(p, '/');
-        snprintf(next, sizeof(next), "%s/%.*s", cur, (int) (e - p), p);
+        {
+            size_t cn = strlen(cur), n = (size_t) (e - p);
+            if (cn + n + 2 > sizeof(next))
+                return -ENAMETOOLONG;
+            memcpy(next, cur, cn);
+            next[cn] = '/';
+            memcpy(next + cn + 1, p, n);
+            next[cn + 1 + n] = '\0';
+        }
         f = fake_find(next);
         if (!f)
             return -ENOENT;

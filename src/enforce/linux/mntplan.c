@@ -525,7 +525,8 @@ static int plan_overlays(builder *b) {
         oset_done(&o);
         return r;
     }
-    qsort(o.v, o.n, sizeof(*o.v), cmp_overlay);
+    if (o.n > 1)
+        qsort(o.v, o.n, sizeof(*o.v), cmp_overlay);
     for (size_t i = 0; r >= 0 && i < o.n; i++) {
         bool dropped = false;
         mntop_kind kind;

@@ -163,7 +163,8 @@ static int real_glob(void *data, const char *pattern, strv *ret, bool *ret_trunc
     if (r < 0)
         return r;
     *ret_truncated = w.truncated;
-    qsort(ret->v + before, ret->n - before, sizeof(char *), cmp_str);
+    if (ret->n - before > 1)
+        qsort(ret->v + before, ret->n - before, sizeof(char *), cmp_str);
     return (int) (ret->n - before);
 }
 
@@ -186,7 +187,8 @@ static int real_find(void *data, const char *root, unsigned max_depth, const cha
     if (r < 0)
         return r;
     *ret_truncated = w.truncated;
-    qsort(ret->v + before, ret->n - before, sizeof(char *), cmp_str);
+    if (ret->n - before > 1)
+        qsort(ret->v + before, ret->n - before, sizeof(char *), cmp_str);
     return (int) (ret->n - before);
 }
 
