@@ -165,6 +165,7 @@ static size_t matrix(int devnull, sc_case *out, size_t max) {
 #endif
             /* hardening beyond the Go tool */
             C("pidfd_getfd", SYS_pidfd_getfd, EPERM, CASE_DISTINCT, -1, 0, 0),
+            C("open_by_handle_at", SYS_open_by_handle_at, EPERM, CASE_DISTINCT, -1, 0, 0),
             C("open_tree", SYS_open_tree, EPERM, CASE_DISTINCT, -1, 0, 0),
             C("move_mount", SYS_move_mount, EPERM, CASE_DISTINCT_ROOT, -1, 0, -1, 0, 0),
             C("fsopen", SYS_fsopen, EPERM, CASE_DISTINCT_ROOT, 0, 0),

@@ -29,6 +29,9 @@ const seccomp_deny_rule seccomp_deny_rules[] = {
         {"process_vm_readv", -1, EPERM, SECCOMP_RULE_ALWAYS, "process inspection"},
         {"process_vm_writev", -1, EPERM, SECCOMP_RULE_ALWAYS, "process inspection"},
         {"pidfd_getfd", 438, EPERM, SECCOMP_RULE_ALWAYS, "process inspection"},
+        /* opening by file handle walks around mount masks (the "shocker" escape; since 6.10
+         * no longer only for CAP_DAC_READ_SEARCH); name_to_handle_at stays allowed */
+        {"open_by_handle_at", -1, EPERM, SECCOMP_RULE_ALWAYS, "file handles"},
         {"keyctl", -1, EPERM, SECCOMP_RULE_ALWAYS, "kernel keyring"},
         {"add_key", -1, EPERM, SECCOMP_RULE_ALWAYS, "kernel keyring"},
         {"request_key", -1, EPERM, SECCOMP_RULE_ALWAYS, "kernel keyring"},
