@@ -124,11 +124,16 @@ def test_tiocsti_refused(sandbox, attack):
 def test_tioclinux_refused(sandbox):
     # On anything but a virtual console the kernel answers ENOTTY/EINVAL: reaching it at all is
     # what the filter prevents (a VT would give the selection/paste primitives of
-    # CVE-2023-28100).
-    got = outcome(bare(sandbox, "tioclinux"))
-    assert got.startswith("refused ") and got != "refused EPERM", got
-    p = fenced(sandbox, "tioclinux")
-    assert outcome(p) == "refused EPERM", p.stdout + p.stderr
+    # CVE-2023-28100). The request goes to a terminal the test owns.
+    master, slave = os.openpty()
+    try:
+        got = outcome(bare(sandbox, "tioclinux", stdin=slave))
+        assert got.startswith("refused ") and got != "refused EPERM", got
+        p = fenced(sandbox, "tioclinux", stdin=slave)
+        assert outcome(p) == "refused EPERM", p.stdout + p.stderr
+    finally:
+        os.close(master)
+        os.close(slave)
 
 
 # --- class 6: nested user namespaces and the mount API --------------------------------------
