@@ -260,7 +260,9 @@ typedef enum fence_execution_model {
 /* Protections that can be given up explicitly (fail-closed otherwise). Bit flags. */
 enum {
     FENCE_ALLOW_NO_LANDLOCK = 1 << 0, /* run without Landlock when the kernel lacks it */
-    FENCE_ALLOW_NO_NETNS = 1 << 1     /* run without a network namespace (proxy-only) */
+    FENCE_ALLOW_NO_NETNS = 1 << 1,    /* run without a network namespace (proxy-only) */
+    FENCE_ALLOW_NO_SECCOMP = 1 << 2   /* run without the seccomp filter (and the broker that
+                                         guards protected names not yet created) */
 };
 
 /* Log callback: receives one diagnostic line without trailing newline ("[fence:http] ..."). */
