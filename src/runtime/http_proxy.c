@@ -805,9 +805,11 @@ static void update_masks(hconn *c) {
 
 /* Reads what the client sent. Returns -1 when the connection was released. */
 static int read_client(hconn *c) {
-    for (int i = 0; i < READS_PER_EVENT && !c->client_eof; i++) {
+    bool more = true;
+
+    for (int i = 0; i < READS_PER_EVENT && !c->client_eof && more; i++) {
         size_t before = c->cin.len;
-        ssize_t n = iobuf_read(&c->cin, c->cfd);
+        ssize_t n = iobuf_read(&c->cin, c->cfd, &more);
 
         if (n == -EAGAIN || n == -ENOBUFS)
             break;
@@ -830,8 +832,10 @@ static int read_client(hconn *c) {
 }
 
 static int read_upstream(hconn *c) {
-    for (int i = 0; i < READS_PER_EVENT && !c->up_eof; i++) {
-        ssize_t n = iobuf_read(&c->uin, c->ufd);
+    bool more = true;
+
+    for (int i = 0; i < READS_PER_EVENT && !c->up_eof && more; i++) {
+        ssize_t n = iobuf_read(&c->uin, c->ufd, &more);
 
         if (n == -EAGAIN || n == -ENOBUFS)
             break;

@@ -76,7 +76,7 @@ void iobuf_consume(iobuf *b, size_t n) {
     b->len -= n;
 }
 
-ssize_t iobuf_read(iobuf *b, int fd) {
+ssize_t iobuf_read(iobuf *b, int fd, bool *ret_full) {
     size_t want = iobuf_room(b);
     ssize_t n;
     int r;
@@ -95,6 +95,8 @@ ssize_t iobuf_read(iobuf *b, int fd) {
     if (n < 0)
         return -errno;
     b->len += (size_t) n;
+    if (ret_full)
+        *ret_full = (size_t) n == want;
     return n;
 }
 

@@ -35,8 +35,10 @@ int iobuf_printf(iobuf *b, const char *fmt, ...) __attribute__((format(printf, 2
 /* Drops n bytes from the head. */
 void iobuf_consume(iobuf *b, size_t n);
 /* Reads once from fd into the free space (growing up to max). Returns bytes read, 0 at EOF,
- * -EAGAIN when nothing is there, -ENOBUFS when the buffer is full, or -errno. */
-ssize_t iobuf_read(iobuf *b, int fd);
+ * -EAGAIN when nothing is there, -ENOBUFS when the buffer is full, or -errno. When ret_full is
+ * not NULL it tells whether the read filled all the space offered (so more may be waiting; a
+ * shorter read means the socket was drained and another read would only return EAGAIN). */
+ssize_t iobuf_read(iobuf *b, int fd, bool *ret_full);
 /* Sends the head of the queue to fd once (MSG_NOSIGNAL). Returns bytes sent, -EAGAIN, or
  * -errno; 0 when the queue is empty. */
 ssize_t iobuf_write(iobuf *b, int fd);

@@ -21,9 +21,10 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 
-/* Freed heap is returned to the system at most this often once the proxy is idle, so that a
- * burst of connections does not leave the supervisor's RSS high for the rest of the run. */
-#define PROXY_TRIM_INTERVAL_MS 1000
+/* When the proxy has been idle (no connection) this long, freed heap is handed back to the
+ * system, so that a burst of connections does not leave the supervisor's RSS high for the rest
+ * of the run. */
+#define PROXY_TRIM_DELAY_MS 250
 
 /* ---- connections ---------------------------------------------------------------------------- */
 
@@ -37,6 +38,16 @@ void proxy_conn_link(proxy *px, pconn *c) {
     px->st.active++;
 }
 
+static void on_trim(evloop *loop, evloop_timer *t, void *userdata) {
+    proxy *px = userdata;
+
+    (void) loop;
+    (void) t;
+    px->trim_timer = NULL;
+    if (px->st.active == 0)
+        malloc_trim(0);
+}
+
 void proxy_conn_unlink(pconn *c) {
     proxy *px = c->px;
 
@@ -48,10 +59,8 @@ void proxy_conn_unlink(pconn *c) {
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
     px->st.active--;
-    if (px->st.active == 0 && evloop_now(px->loop) - px->last_trim >= PROXY_TRIM_INTERVAL_MS) {
-        px->last_trim = evloop_now(px->loop);
-        malloc_trim(0);
-    }
+    if (px->st.active == 0 && !px->trim_timer && !px->stopped)
+        px->trim_timer = evloop_timer_add(px->loop, PROXY_TRIM_DELAY_MS, on_trim, px);
 }
 
 typedef struct ptunnel {
@@ -555,12 +564,15 @@ void proxy_stop(proxy *p) {
     if (p->accept_pause)
         evloop_timer_cancel(p->loop, p->accept_pause);
     p->accept_pause = NULL;
+    while (p->conns)
+        p->conns->abort(p->conns);
+    if (p->trim_timer)
+        evloop_timer_cancel(p->loop, p->trim_timer);
+    p->trim_timer = NULL;
     for (size_t i = 0; i < p->nlisteners; i++) {
         listener_unregister(&p->listeners[i]);
         p->listeners[i].fd = safe_close(p->listeners[i].fd);
     }
-    while (p->conns)
-        p->conns->abort(p->conns);
 }
 
 void proxy_free(proxy *p) {

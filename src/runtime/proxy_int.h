@@ -60,7 +60,7 @@ struct proxy {
     bool stopped;
     evloop_timer *accept_pause;
     uint64_t last_limit_log;
-    uint64_t last_trim;
+    evloop_timer *trim_timer;
 
     pconn *conns;
     proxy_stats st;

@@ -109,12 +109,18 @@ static void finish(tunnel *t, tunnel_end how) {
     }
 }
 
+/* Whether a copy-mode direction has carried enough to switch to splice: it then stops reading
+ * until its buffer is empty (otherwise a steady stream would always refill it first). */
+static bool splice_due(const tunnel *t, const tdir *d) {
+    return !d->spliced && !d->no_splice && t->splice_after >= 0 &&
+           d->total >= (uint64_t) t->splice_after;
+}
+
 static int try_splice_mode(tunnel *t, tdir *d) {
     int p[2];
     int sz;
 
-    if (d->spliced || d->no_splice || d->len > 0 || t->splice_after < 0 ||
-        d->total < (uint64_t) t->splice_after)
+    if (!splice_due(t, d) || d->len > 0)
         return 0;
     if (!sigpipe_safe() || pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
         d->no_splice = true;
@@ -149,7 +155,6 @@ static void shut_if_drained(tdir *d) {
 static ssize_t copy_step(tunnel *t, tdir *d, bool *progress) {
     ssize_t moved = 0, n;
 
-    (void) t;
     if (d->len > 0 && d->out->writable) {
         n = send(d->out->fd, d->buf + d->off, d->len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
@@ -169,7 +174,8 @@ static ssize_t copy_step(tunnel *t, tdir *d, bool *progress) {
         memmove(d->buf, d->buf + d->off, d->len);
         d->off = 0;
     }
-    if (!d->eof && d->in->readable && (!d->buf || d->off + d->len < d->cap)) {
+    if (!d->eof && d->in->readable && (!d->buf || d->off + d->len < d->cap) &&
+        !splice_due(t, d)) {
         if (!d->buf) {
             d->buf = malloc(d->cap);
             if (!d->buf)

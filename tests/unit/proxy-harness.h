@@ -229,7 +229,7 @@ static void on_oconn(evloop *loop, int fd, uint32_t events, void *userdata) {
     (void) loop;
     if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
         for (;;) {
-            ssize_t n = iobuf_read(&c->in, fd);
+            ssize_t n = iobuf_read(&c->in, fd, NULL);
 
             if (n == -EAGAIN || n == -ENOBUFS)
                 break;
