@@ -69,7 +69,8 @@ static int listen_any(uint16_t *ret_port) {
 }
 
 static int connect_to(uint16_t port) {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons(port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 
@@ -122,7 +123,7 @@ static void raise_nofile(void) {
     }
 }
 
-/* ---- the proxy process ---------------------------------------------------------------------- */
+/* ---- the proxy process ----------------------------------------------------------------------- */
 
 typedef struct proxyd {
     pid_t pid;
@@ -141,8 +142,15 @@ static proxyd proxyd_start(bool no_splice) {
     if (p.pid < 0)
         die("fork");
     if (p.pid == 0) {
-        char *argv[] = {(char *) proxyd_path, "--http", "127.0.0.1:0", "--socks", "127.0.0.1:0",
-                        "--allow", "127.0.0.1", no_splice ? "--no-splice" : NULL, NULL};
+        char *argv[] = {(char *) proxyd_path,
+                        "--http",
+                        "127.0.0.1:0",
+                        "--socks",
+                        "127.0.0.1:0",
+                        "--allow",
+                        "127.0.0.1",
+                        no_splice ? "--no-splice" : NULL,
+                        NULL};
 
         dup2(out[1], 1);
         execv(proxyd_path, argv);
@@ -228,7 +236,7 @@ static long proc_rss_kb(pid_t pid) {
     return kb;
 }
 
-/* ---- origins (one forked process, epoll) ---------------------------------------------------- */
+/* ---- origins (one forked process, epoll) ----------------------------------------------------- */
 
 typedef enum service { SVC_SINK, SVC_SOURCE, SVC_ECHO1, SVC_ECHO, SVC_HTTP } service;
 
@@ -319,8 +327,7 @@ static void origins_loop(int lfd[5]) {
                 } else if (k > 0 && c->svc == SVC_ECHO) {
                     (void) !write(c->fd, c->buf, (size_t) k); /* small frames: never blocks */
                 } else if (k > 0 && c->svc == SVC_HTTP) {
-                    static const char resp[] =
-                            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                    static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
                     char *end;
 
                     c->len += (size_t) k;
@@ -376,8 +383,9 @@ static void origins_stop(origins *o) {
 static int tunnel_to(uint16_t proxy_port, uint16_t origin_port) {
     char req[128], resp[39];
     int fd = connect_to(proxy_port);
-    int n = snprintf(req, sizeof(req), "CONNECT 127.0.0.1:%u HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
-                     origin_port, origin_port);
+    int n = snprintf(req, sizeof(req),
+                     "CONNECT 127.0.0.1:%u HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n", origin_port,
+                     origin_port);
 
     write_all(fd, req, (size_t) n);
     read_all(fd, resp, sizeof(resp));
@@ -389,8 +397,8 @@ static int tunnel_to(uint16_t proxy_port, uint16_t origin_port) {
 }
 
 static int socks_to(uint16_t proxy_port, uint16_t origin_port) {
-    uint8_t msg[13] = {5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, (uint8_t) (origin_port >> 8),
-                       (uint8_t) origin_port};
+    uint8_t msg[13] = {
+            5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, (uint8_t) (origin_port >> 8), (uint8_t) origin_port};
     uint8_t rep[12];
     int fd = connect_to(proxy_port);
 
@@ -441,8 +449,8 @@ static double download(int fd, uint64_t bytes) {
         got += (uint64_t) k;
     }
     if (got != bytes) {
-        fprintf(stderr, "proxy-bench: source sent %llu of %llu bytes\n",
-                (unsigned long long) got, (unsigned long long) bytes);
+        fprintf(stderr, "proxy-bench: source sent %llu of %llu bytes\n", (unsigned long long) got,
+                (unsigned long long) bytes);
         exit(1);
     }
     close(fd);
@@ -482,8 +490,7 @@ static int cmd_throughput(uint64_t bytes, int runs, bool no_splice) {
            gib / best[0], gib / best[1], best[0] / best[1]);
     printf("  download direct %7.2f GiB/s   CONNECT tunnel %7.2f GiB/s   ratio %.2f\n",
            gib / best[2], gib / best[3], best[2] / best[3]);
-    printf("  ratio (target >= 0.80): %.2f\n",
-           (best[0] / best[1] + best[2] / best[3]) / 2);
+    printf("  ratio (target >= 0.80): %.2f\n", (best[0] / best[1] + best[2] / best[3]) / 2);
     printf("  CPU per GiB: proxy %.2f s; sending client %.2f s direct, %.2f s tunnelled\n",
            proxy_cpu / (2 * runs * gib), client_cpu_direct / (runs * gib),
            client_cpu_tunnel / (runs * gib));
@@ -513,8 +520,9 @@ static double p99(double *v, int n) {
 static double one_round(int mode, uint16_t proxy_http, uint16_t proxy_socks, uint16_t echo) {
     double t0 = now_s();
     char c = 'x';
-    int fd = mode == 0 ? connect_to(echo)
-                       : mode == 1 ? tunnel_to(proxy_http, echo) : socks_to(proxy_socks, echo);
+    int fd = mode == 0   ? connect_to(echo)
+             : mode == 1 ? tunnel_to(proxy_http, echo)
+                         : socks_to(proxy_socks, echo);
 
     write_all(fd, &c, 1);
     read_all(fd, &c, 1);
@@ -569,7 +577,8 @@ static int set_nonblock(int fd) {
 }
 
 static int connect_nb(uint16_t port) {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons(port),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -795,11 +804,15 @@ static int cmd_load(int tunnels, long requests, int conns) {
 
 int main(int argc, char **argv) {
     static const struct option opts[] = {
-        {"proxyd", required_argument, NULL, 'p'}, {"bytes", required_argument, NULL, 'b'},
-        {"runs", required_argument, NULL, 'r'},   {"no-splice", no_argument, NULL, 's'},
-        {"count", required_argument, NULL, 'c'},  {"tunnels", required_argument, NULL, 't'},
-        {"requests", required_argument, NULL, 'q'}, {"conns", required_argument, NULL, 'k'},
-        {0},
+            {"proxyd", required_argument, NULL, 'p'},
+            {"bytes", required_argument, NULL, 'b'},
+            {"runs", required_argument, NULL, 'r'},
+            {"no-splice", no_argument, NULL, 's'},
+            {"count", required_argument, NULL, 'c'},
+            {"tunnels", required_argument, NULL, 't'},
+            {"requests", required_argument, NULL, 'q'},
+            {"conns", required_argument, NULL, 'k'},
+            {0},
     };
     uint64_t bytes = 1ull << 30;
     int runs = 3, count = 2000, tunnels = 1000, conns = 200;

@@ -38,7 +38,7 @@ void netpol_from_config(netpol *p, const struct fence_config *cfg) {
         p->upstream = cfg->network.upstream_proxy && *cfg->network.upstream_proxy;
 }
 
-/* ---- IP literals --------------------------------------------------------------------------- */
+/* ---- IP literals ----------------------------------------------------------------------------- */
 
 /* One inet_aton part: decimal, 0-prefixed octal or 0x-prefixed hex. Returns chars used or 0. */
 static size_t parse_v4_part(const char *s, size_t n, uint64_t *ret) {
@@ -185,11 +185,9 @@ static bool embedded_v4(const netpol_ip *ip, netpol_ip *ret) {
         return false;
     if (memcmp(a, zero10, 10) == 0 && a[10] == 0xff && a[11] == 0xff)
         src = a + 12; /* ::ffff:a.b.c.d */
-    else if (memcmp(a, zero10, 10) == 0 && a[10] == 0 && a[11] == 0 &&
-             (a[12] | a[13]) != 0)
+    else if (memcmp(a, zero10, 10) == 0 && a[10] == 0 && a[11] == 0 && (a[12] | a[13]) != 0)
         src = a + 12; /* ::a.b.c.d (deprecated "compatible"; not :: or ::1) */
-    else if (memcmp(a, zero10, 8) == 0 && a[8] == 0xff && a[9] == 0xff && a[10] == 0 &&
-             a[11] == 0)
+    else if (memcmp(a, zero10, 8) == 0 && a[8] == 0xff && a[9] == 0xff && a[10] == 0 && a[11] == 0)
         src = a + 12; /* ::ffff:0:a.b.c.d (SIIT) */
     else if (memcmp(a, nat64, 12) == 0)
         src = a + 12; /* 64:ff9b::a.b.c.d */
@@ -228,8 +226,9 @@ netpol_ip_class netpol_classify(const netpol_ip *ip) {
     if (ip->family == AF_INET)
         return classify_v4(a);
     if (memcmp(a, zero15, 15) == 0)
-        return a[15] == 1 ? NETPOL_IP_LOOPBACK : a[15] == 0 ? NETPOL_IP_UNSPECIFIED
-                                                            : NETPOL_IP_RESERVED;
+        return a[15] == 1   ? NETPOL_IP_LOOPBACK
+               : a[15] == 0 ? NETPOL_IP_UNSPECIFIED
+                            : NETPOL_IP_RESERVED;
     if (embedded_v4(ip, &v4)) {
         netpol_ip_class c = classify_v4(v4.addr);
 
@@ -282,7 +281,7 @@ static bool ip_equal(const netpol_ip *a, const netpol_ip *b) {
     return memcmp(x.addr, y.addr, x.family == AF_INET ? 4 : 16) == 0;
 }
 
-/* ---- matching ------------------------------------------------------------------------------ */
+/* ---- matching -------------------------------------------------------------------------------- */
 
 static void trim_host(const char **s, size_t *n) {
     if (*n >= 2 && (*s)[0] == '[' && (*s)[*n - 1] == ']') {

@@ -34,10 +34,10 @@ typedef enum netpol_action {
 
 /* Why a verdict was reached; the proxies turn this into the [fence:filter] lines of §6.7. */
 typedef enum netpol_reason {
-    NETPOL_REASON_NO_CONFIG = 0,   /* "No config, denying" */
-    NETPOL_REASON_DENIED_RULE,     /* "Denied by rule" (matched_rule set) */
-    NETPOL_REASON_ALLOWED_RULE,    /* "Allowed by rule" (matched_rule set) */
-    NETPOL_REASON_NO_MATCH,        /* "No matching rule, denying" */
+    NETPOL_REASON_NO_CONFIG = 0,    /* "No config, denying" */
+    NETPOL_REASON_DENIED_RULE,      /* "Denied by rule" (matched_rule set) */
+    NETPOL_REASON_ALLOWED_RULE,     /* "Allowed by rule" (matched_rule set) */
+    NETPOL_REASON_NO_MATCH,         /* "No matching rule, denying" */
     NETPOL_REASON_NO_MATCH_UPSTREAM /* "No matching rule, forwarding upstream" */
 } netpol_reason;
 
@@ -71,7 +71,7 @@ netpol_verdict netpol_decide(const netpol *p, const char *host, uint16_t port);
  * such hosts may reach internal addresses through the proxy. */
 bool netpol_names_exactly(const netpol *p, const char *host);
 
-/* ---- addresses ------------------------------------------------------------------------- */
+/* ---- addresses ------------------------------------------------------------------------------- */
 
 typedef struct netpol_ip {
     int family;       /* AF_INET or AF_INET6 */

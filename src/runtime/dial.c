@@ -192,8 +192,7 @@ static int next_attempt(dial *d) {
             continue;
         }
         d->fd = fd;
-        d->attempt_deadline =
-                d->next < d->naddrs ? evloop_now(d->ctx.loop) + DIAL_ATTEMPT_MS : 0;
+        d->attempt_deadline = d->next < d->naddrs ? evloop_now(d->ctx.loop) + DIAL_ATTEMPT_MS : 0;
         return arm_timer(d);
     }
     return complete(d, status_of_errno(d->last_errno), -1, d->last_errno, NULL);
@@ -293,8 +292,14 @@ int dial_start(const dial_ctx *ctx, const char *host, uint16_t port, unsigned fl
     d = calloc(1, sizeof(*d));
     if (!d)
         return -ENOMEM;
-    *d = (dial){.ctx = *ctx, .port = port, .flags = flags, .cb = cb, .userdata = userdata,
-                .fd = -1, .starting = true, .res = {.fd = -1}};
+    *d = (dial){.ctx = *ctx,
+                .port = port,
+                .flags = flags,
+                .cb = cb,
+                .userdata = userdata,
+                .fd = -1,
+                .starting = true,
+                .res = {.fd = -1}};
     memcpy(d->host, host, n + 1);
     d->deadline = evloop_now(ctx->loop) + timeout_ms;
     r = arm_timer(d);

@@ -48,7 +48,7 @@ struct dns {
 
 static void rearm(dns *d);
 
-/* ---- sockets: ours, so that they are CLOEXEC and non-blocking ------------------------------ */
+/* ---- sockets: ours, so that they are CLOEXEC and non-blocking -------------------------------- */
 
 static ares_socket_t sock_open(int domain, int type, int protocol, void *ud) {
     (void) ud;
@@ -79,11 +79,11 @@ static ares_ssize_t sock_sendv(ares_socket_t fd, const struct iovec *iov, int n,
 }
 
 static const struct ares_socket_functions sock_funcs = {
-    .asocket = sock_open,
-    .aclose = sock_close,
-    .aconnect = sock_connect,
-    .arecvfrom = sock_recvfrom,
-    .asendv = sock_sendv,
+        .asocket = sock_open,
+        .aclose = sock_close,
+        .aconnect = sock_connect,
+        .arecvfrom = sock_recvfrom,
+        .asendv = sock_sendv,
 };
 
 static void on_sock(evloop *loop, int fd, uint32_t events, void *userdata) {
@@ -107,12 +107,13 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
         (void) evloop_del(d->loop, fd);
         return;
     }
-    if (evloop_mod(d->loop, fd, events) == -ENOENT && evloop_add(d->loop, fd, events, on_sock, d) < 0) {
+    if (evloop_mod(d->loop, fd, events) == -ENOENT &&
+        evloop_add(d->loop, fd, events, on_sock, d) < 0) {
         /* Cannot watch the socket: its query will time out through the resolver timer. */
     }
 }
 
-/* ---- timer ---------------------------------------------------------------------------------- */
+/* ---- timer ----------------------------------------------------------------------------------- */
 
 static void on_timer(evloop *loop, evloop_timer *t, void *userdata) {
     dns *d = userdata;
@@ -143,7 +144,7 @@ static void rearm(dns *d) {
      * callers' own deadlines. */
 }
 
-/* ---- queries -------------------------------------------------------------------------------- */
+/* ---- queries --------------------------------------------------------------------------------- */
 
 static void query_unlink_free(dns_query *q) {
     dns *d = q->d;
@@ -244,10 +245,10 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 
 int dns_resolve(dns *d, const char *name, dns_cb cb, void *userdata, dns_query **ret_q) {
     struct ares_addrinfo_hints hints = {
-        .ai_family = AF_UNSPEC,
-        .ai_socktype = SOCK_STREAM,
-        /* No RFC 6724 sorting: c-ares would probe with sockets of its own (not CLOEXEC). */
-        .ai_flags = ARES_AI_NOSORT,
+            .ai_family = AF_UNSPEC,
+            .ai_socktype = SOCK_STREAM,
+            /* No RFC 6724 sorting: c-ares would probe with sockets of its own (not CLOEXEC). */
+            .ai_flags = ARES_AI_NOSORT,
     };
     dns_query *q = calloc(1, sizeof(*q));
 
@@ -293,7 +294,7 @@ size_t dns_pending(const dns *d) {
     return d ? d->pending : 0;
 }
 
-/* ---- lifetime ------------------------------------------------------------------------------- */
+/* ---- lifetime -------------------------------------------------------------------------------- */
 
 int dns_new(evloop *loop, const dns_options *opts, dns **ret, fence_error *err) {
     struct ares_options o = {0};

@@ -28,7 +28,7 @@ typedef struct dns_query dns_query;
 /* Per-try timeout and tries (c-ares retransmits within this budget); the caller's own connect
  * deadline bounds the whole lookup as well. */
 #define DNS_TIMEOUT_MS 2000
-#define DNS_TRIES 2
+#define DNS_TRIES      2
 
 typedef struct dns_options {
     /* "ip:port,[ip6]:port,..." to use instead of /etc/resolv.conf (tests, benchmarks); NULL or

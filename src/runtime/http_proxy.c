@@ -34,14 +34,14 @@
 #include "runtime/proxy_int.h"
 #include "util/cleanup.h"
 
-#define CIN_MAX (HTTP_HEAD_MAX + 16 * 1024)
-#define UIN_MAX (HTTP_HEAD_MAX + 16 * 1024)
+#define CIN_MAX  (HTTP_HEAD_MAX + 16 * 1024)
+#define UIN_MAX  (HTTP_HEAD_MAX + 16 * 1024)
 #define COUT_MAX (2 * HTTP_HEAD_MAX)
 #define UOUT_MAX (2 * HTTP_HEAD_MAX)
 /* After the last response of a closing connection: how long unread request bytes are drained,
  * so that closing with unread data does not reset the connection before the client has read
  * the response (the "lingering close" of RFC 9112 §9.6). */
-#define LINGER_MS 2000
+#define LINGER_MS       2000
 #define READS_PER_EVENT 4
 /* Protocol steps per wake-up before yielding to other connections (pipelined requests). */
 #define STEPS_PER_WAKEUP 64
@@ -49,11 +49,11 @@
 #define BODY_403 "Connection blocked by network allowlist\n"
 
 typedef enum hstate {
-    HS_HEAD = 0,   /* waiting for a request head */
-    HS_DIAL,       /* connecting to the origin or to the upstream proxy */
-    HS_UPCONNECT,  /* CONNECT sent to the upstream proxy; waiting for its answer */
-    HS_EXCHANGE,   /* request forwarded; relaying the bodies and the response */
-    HS_CLOSING,    /* flushing the last response, then draining, then close */
+    HS_HEAD = 0,  /* waiting for a request head */
+    HS_DIAL,      /* connecting to the origin or to the upstream proxy */
+    HS_UPCONNECT, /* CONNECT sent to the upstream proxy; waiting for its answer */
+    HS_EXCHANGE,  /* request forwarded; relaying the bodies and the response */
+    HS_CLOSING,   /* flushing the last response, then draining, then close */
 } hstate;
 
 typedef struct hconn {
@@ -105,7 +105,7 @@ typedef struct hconn {
 
 static void process(hconn *c);
 
-/* ---- lifetime ------------------------------------------------------------------------------- */
+/* ---- lifetime -------------------------------------------------------------------------------- */
 
 static void release(hconn *c, bool close_fds) {
     if (c->closed)
@@ -157,7 +157,7 @@ static void close_upstream(hconn *c) {
     iobuf_free(&c->uout);
 }
 
-/* ---- timer ---------------------------------------------------------------------------------- */
+/* ---- timer ----------------------------------------------------------------------------------- */
 
 static void on_timer(evloop *loop, evloop_timer *t, void *userdata);
 
@@ -184,7 +184,7 @@ static void touch(hconn *c, uint64_t ms) {
     c->deadline = evloop_now(c->px->loop) + ms;
 }
 
-/* ---- responses made by the proxy -------------------------------------------------------------- */
+/* ---- responses made by the proxy ------------------------------------------------------------- */
 
 static void http_date(char buf[static 64]) {
     time_t t = time(NULL);
@@ -233,7 +233,7 @@ static void respond(hconn *c, int status, const char *reason, const char *body, 
     arm(c, c->cin.len > 0 ? c->px->opt.header_timeout_ms : c->px->opt.keepalive_timeout_ms);
 }
 
-/* ---- the request ---------------------------------------------------------------------------- */
+/* ---- the request ----------------------------------------------------------------------------- */
 
 static void copy_str(char *dst, size_t size, http_str s) {
     size_t n = s.n < size - 1 ? s.n : size - 1;
@@ -294,7 +294,8 @@ static int append_request_head(hconn *c, const http_request *r, const http_targe
         e |= iobuf_append(o, r->target.p, r->target.n);
     } else {
         e |= iobuf_append(o, r->method.p, r->method.n);
-        e |= iobuf_append(o, t->path.n && t->path.p[0] == '/' ? " " : " /", t->path.n && t->path.p[0] == '/' ? 1 : 2);
+        e |= iobuf_append(o, t->path.n && t->path.p[0] == '/' ? " " : " /",
+                          t->path.n && t->path.p[0] == '/' ? 1 : 2);
         e |= iobuf_append(o, t->path.p, t->path.n);
     }
     e |= iobuf_printf(o, " HTTP/1.%d\r\nHost: ", r->minor);
@@ -303,7 +304,8 @@ static int append_request_head(hconn *c, const http_request *r, const http_targe
     for (size_t i = 0; i < r->nheaders; i++) {
         const http_header *h = &r->headers[i];
 
-        if (http_str_caseeq(h->name, "Host") || http_is_hop_by_hop(r->headers, r->nheaders, h->name))
+        if (http_str_caseeq(h->name, "Host") ||
+            http_is_hop_by_hop(r->headers, r->nheaders, h->name))
             continue;
         e |= iobuf_append(o, h->name.p, h->name.n);
         e |= iobuf_append(o, ": ", 2);
@@ -480,7 +482,7 @@ static void parse_head(hconn *c) {
     handle_request(c, &r);
 }
 
-/* ---- upstream connection established ---------------------------------------------------------- */
+/* ---- upstream connection established --------------------------------------------------------- */
 
 static void on_upstream(evloop *loop, int fd, uint32_t events, void *userdata);
 
@@ -581,7 +583,7 @@ static void on_dial(void *userdata, const dial_result *res) {
     process(c);
 }
 
-/* ---- the exchange ----------------------------------------------------------------------------- */
+/* ---- the exchange ---------------------------------------------------------------------------- */
 
 /* Request body: cin -> uout. Returns -1 on bad chunked framing. */
 static int pump_request(hconn *c) {
@@ -782,7 +784,7 @@ static void upconnect(hconn *c) {
     tunnel_now(c, established, sizeof(established) - 1);
 }
 
-/* ---- I/O -------------------------------------------------------------------------------------- */
+/* ---- I/O ------------------------------------------------------------------------------------- */
 
 static void update_masks(hconn *c) {
     uint32_t cm = 0, um = 0;
@@ -935,8 +937,8 @@ static void process(hconn *c) {
         step(c);
         if (c->closed || flush(c) < 0)
             return;
-        if (c->state == before && c->cin.len == cin && c->uin.len == uin &&
-            c->cout.len == cout && c->uout.len == uout)
+        if (c->state == before && c->cin.len == cin && c->uin.len == uin && c->cout.len == cout &&
+            c->uout.len == uout)
             break;
     }
     if (!c->closed)
@@ -985,8 +987,7 @@ static void on_timer(evloop *loop, evloop_timer *t, void *userdata) {
         return;
     case HS_EXCHANGE:
         if (!c->resp_head) {
-            bad_gateway(c, c->via_upstream ? PROXY_UPSTREAM_ERROR : PROXY_ERROR,
-                        "Bad Gateway\n");
+            bad_gateway(c, c->via_upstream ? PROXY_UPSTREAM_ERROR : PROXY_ERROR, "Bad Gateway\n");
             process(c);
             return;
         }

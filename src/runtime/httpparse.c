@@ -230,7 +230,7 @@ int httpparse_response(const char *buf, size_t len, http_response *ret) {
     return (int) end;
 }
 
-/* ---- fields -------------------------------------------------------------------------------- */
+/* ---- fields ---------------------------------------------------------------------------------- */
 
 const http_header *http_find(const http_header *h, size_t n, const char *name) {
     for (size_t i = 0; i < n; i++)
@@ -280,8 +280,8 @@ bool http_has_token(const http_header *h, size_t n, const char *name, const char
 
 bool http_is_hop_by_hop(const http_header *h, size_t n, http_str name) {
     static const char *const fixed[] = {
-        "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization",
-        "Proxy-Authenticate", "TE", "Trailer", "Upgrade",
+            "Connection",         "Keep-Alive", "Proxy-Connection", "Proxy-Authorization",
+            "Proxy-Authenticate", "TE",         "Trailer",          "Upgrade",
     };
 
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
@@ -294,7 +294,7 @@ bool http_is_hop_by_hop(const http_header *h, size_t n, http_str name) {
     return false;
 }
 
-/* ---- framing ------------------------------------------------------------------------------- */
+/* ---- framing --------------------------------------------------------------------------------- */
 
 /* All Content-Length fields must carry one and the same decimal value. 1: found, 0: none. */
 static int content_length(const http_header *h, size_t n, uint64_t *ret) {
@@ -423,7 +423,7 @@ int httpparse_response_framing(const http_response *r, http_str method, http_fra
     return 0;
 }
 
-/* ---- chunked bodies ------------------------------------------------------------------------ */
+/* ---- chunked bodies -------------------------------------------------------------------------- */
 
 enum {
     CH_SIZE = 0,   /* hex digits of the chunk size */
@@ -586,11 +586,11 @@ ssize_t httpparse_chunked(http_chunked *c, const char *buf, size_t len, bool *re
     return (ssize_t) i;
 }
 
-/* ---- request targets ----------------------------------------------------------------------- */
+/* ---- request targets ------------------------------------------------------------------------- */
 
 static bool is_host_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
 }
 
 static int parse_port(http_str s, uint16_t *ret) {

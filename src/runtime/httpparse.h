@@ -28,7 +28,7 @@
 #define HTTP_HOST_MAX 253
 /* Chunk-size line (with extensions) and trailer section limits of the chunked tracker. */
 #define HTTP_CHUNK_LINE_MAX 4096
-#define HTTP_TRAILER_MAX (16 * 1024)
+#define HTTP_TRAILER_MAX    (16 * 1024)
 
 typedef struct http_str {
     const char *p;
@@ -60,9 +60,9 @@ typedef struct http_response {
 
 /* Results of the head parsers: > 0 is the head length (complete), 0 means more input is
  * needed, negative is an error. */
-#define HTTP_ERR_BAD (-1)      /* malformed: 400 (request) / 502 (response) */
-#define HTTP_ERR_TOO_BIG (-2)  /* head over HTTP_HEAD_MAX or HTTP_MAX_HEADERS: 431 / 502 */
-#define HTTP_ERR_VERSION (-3)  /* not HTTP/1.0 or HTTP/1.1: 505 */
+#define HTTP_ERR_BAD      (-1) /* malformed: 400 (request) / 502 (response) */
+#define HTTP_ERR_TOO_BIG  (-2) /* head over HTTP_HEAD_MAX or HTTP_MAX_HEADERS: 431 / 502 */
+#define HTTP_ERR_VERSION  (-3) /* not HTTP/1.0 or HTTP/1.1: 505 */
 #define HTTP_ERR_NOT_IMPL (-4) /* a Transfer-Encoding other than chunked: 501 */
 
 /* Parses a request head at the start of buf[0..len). Up to 4 empty lines before the request line
@@ -73,7 +73,7 @@ typedef struct http_response {
 int httpparse_request(const char *buf, size_t len, http_request *ret);
 int httpparse_response(const char *buf, size_t len, http_response *ret);
 
-/* ---- fields -------------------------------------------------------------------------------- */
+/* ---- fields ---------------------------------------------------------------------------------- */
 
 bool http_str_eq(http_str s, const char *lit);     /* exact */
 bool http_str_caseeq(http_str s, const char *lit); /* ASCII case-insensitive */
@@ -87,7 +87,7 @@ bool http_has_token(const http_header *h, size_t n, const char *name, const char
  * framing functions, because the proxy relays chunked bodies verbatim and handles upgrades. */
 bool http_is_hop_by_hop(const http_header *h, size_t n, http_str name);
 
-/* ---- framing ------------------------------------------------------------------------------- */
+/* ---- framing --------------------------------------------------------------------------------- */
 
 typedef enum http_body {
     HTTP_BODY_NONE = 0,
@@ -111,7 +111,7 @@ int httpparse_request_framing(const http_request *r, http_framing *ret);
  * Transfer-Encoding ending in chunked wins over Content-Length (RFC 9112 §6.3). */
 int httpparse_response_framing(const http_response *r, http_str method, http_framing *ret);
 
-/* ---- chunked bodies ------------------------------------------------------------------------ */
+/* ---- chunked bodies -------------------------------------------------------------------------- */
 
 typedef struct http_chunked {
     int state;
@@ -125,7 +125,7 @@ typedef struct http_chunked {
  * the body (the blank line after the trailers) was consumed. Returns -1 on bad framing. */
 ssize_t httpparse_chunked(http_chunked *c, const char *buf, size_t len, bool *ret_done);
 
-/* ---- request targets ----------------------------------------------------------------------- */
+/* ---- request targets ------------------------------------------------------------------------- */
 
 typedef struct http_target {
     char host[HTTP_HOST_MAX + 1]; /* name or IP literal, without brackets, NUL-terminated */

@@ -26,7 +26,7 @@
  * of the run. */
 #define PROXY_TRIM_DELAY_MS 250
 
-/* ---- connections ---------------------------------------------------------------------------- */
+/* ---- connections ----------------------------------------------------------------------------- */
 
 void proxy_conn_link(proxy *px, pconn *c) {
     c->px = px;
@@ -113,8 +113,7 @@ int proxy_tunnel(proxy *px, int client_fd, int remote_fd, const void *to_remote,
 
 int proxy_dial(proxy *px, const char *host, uint16_t port, unsigned flags, dial_cb cb,
                void *userdata, dial **ret) {
-    return dial_start(&px->dctx, host, port, flags, px->opt.connect_timeout_ms, cb, userdata,
-                      ret);
+    return dial_start(&px->dctx, host, port, flags, px->opt.connect_timeout_ms, cb, userdata, ret);
 }
 
 /* ---- log lines (§6.7) ------------------------------------------------------------------------ */
@@ -152,8 +151,8 @@ static bool is_blocked_outcome(proxy_outcome o) {
            o == PROXY_UPSTREAM_ERROR;
 }
 
-void proxy_log_http(proxy *px, proxy_outcome out, const char *method, int status,
-                    const char *host, const char *url, uint64_t start_ms) {
+void proxy_log_http(proxy *px, proxy_outcome out, const char *method, int status, const char *host,
+                    const char *url, uint64_t start_ms) {
     const char *icon = "\u2713";
     char ts[9], dur[48], shown[61];
     size_t n = strlen(url);
@@ -242,7 +241,7 @@ void proxy_log_dial(proxy *px, const char *prefix, const char *host, uint16_t po
                   res->sys_errno ? strerror(res->sys_errno) : "");
 }
 
-/* ---- listeners -------------------------------------------------------------------------------- */
+/* ---- listeners ------------------------------------------------------------------------------- */
 
 static void refuse(proxy *px, int fd, proxy_kind kind) {
     static const char resp[] = "HTTP/1.1 503 Service Unavailable\r\n"
@@ -364,8 +363,10 @@ int proxy_add_listener(proxy *p, proxy_kind kind, int fd, fence_error *err) {
     if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM ||
         getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &(socklen_t){sizeof(acc)}) < 0 || !acc) {
         safe_close(fd);
-        return fence_error_set(err, FENCE_E_PROXY, errno, "proxy listener fd %d is not a "
-                                                          "listening TCP socket", fd);
+        return fence_error_set(err, FENCE_E_PROXY, errno,
+                               "proxy listener fd %d is not a "
+                               "listening TCP socket",
+                               fd);
     }
     flags = fcntl(fd, F_GETFL);
     if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
@@ -480,7 +481,8 @@ static int parse_upstream(proxy *p, const char *url, fence_error *err) {
     if (n < 7 || strncasecmp(url, "http://", 7) != 0)
         return fence_error_set(err, FENCE_E_CONFIG, 0,
                                "invalid network.upstreamProxy '%s': only http:// upstream "
-                               "proxies are supported", url);
+                               "proxies are supported",
+                               url);
     a = 7;
     e = a;
     while (e < n && url[e] != '/' && url[e] != '?' && url[e] != '#')
@@ -501,7 +503,7 @@ static int parse_upstream(proxy *p, const char *url, fence_error *err) {
     return 0;
 }
 
-/* ---- lifetime --------------------------------------------------------------------------------- */
+/* ---- lifetime -------------------------------------------------------------------------------- */
 
 static void fill_defaults(proxy_options *o, const proxy_options *in) {
     if (in)

@@ -38,18 +38,18 @@ typedef enum proxy_kind {
     PROXY_SOCKS = 1,
 } proxy_kind;
 
-#define PROXY_MAX_CONNS 8192
-#define PROXY_HEADER_TIMEOUT_MS 10000      /* request head complete (Go's ReadHeaderTimeout) */
-#define PROXY_KEEPALIVE_TIMEOUT_MS 60000   /* idle client connection between requests */
-#define PROXY_CONNECT_TIMEOUT_MS 10000     /* DNS + TCP connect, then 502 (Go: 10 s dial) */
-#define PROXY_RESPONSE_TIMEOUT_MS 30000    /* response head after the request (Go: 30 s) */
-#define PROXY_IDLE_TIMEOUT_MS 120000       /* request/response body without progress */
+#define PROXY_MAX_CONNS              8192
+#define PROXY_HEADER_TIMEOUT_MS      10000   /* request head complete (Go's ReadHeaderTimeout) */
+#define PROXY_KEEPALIVE_TIMEOUT_MS   60000   /* idle client connection between requests */
+#define PROXY_CONNECT_TIMEOUT_MS     10000   /* DNS + TCP connect, then 502 (Go: 10 s dial) */
+#define PROXY_RESPONSE_TIMEOUT_MS    30000   /* response head after the request (Go: 30 s) */
+#define PROXY_IDLE_TIMEOUT_MS        120000  /* request/response body without progress */
 #define PROXY_TUNNEL_IDLE_TIMEOUT_MS 3600000 /* CONNECT/SOCKS/websocket without a byte */
-#define PROXY_HANDSHAKE_TIMEOUT_MS 10000   /* SOCKS5 greeting + request */
+#define PROXY_HANDSHAKE_TIMEOUT_MS   10000   /* SOCKS5 greeting + request */
 
 typedef struct proxy_options {
-    unsigned max_conns;              /* 0 = PROXY_MAX_CONNS */
-    unsigned header_timeout_ms;      /* 0 = default, for each of these */
+    unsigned max_conns;         /* 0 = PROXY_MAX_CONNS */
+    unsigned header_timeout_ms; /* 0 = default, for each of these */
     unsigned keepalive_timeout_ms;
     unsigned connect_timeout_ms;
     unsigned response_timeout_ms;

@@ -86,8 +86,8 @@ typedef enum proxy_outcome {
 
 /* §6.7 lines. The HTTP and SOCKS lines honour the -m/-d matrix; filter and guard lines are
  * debug only. start_ms is evloop time when the request arrived. */
-void proxy_log_http(proxy *px, proxy_outcome out, const char *method, int status,
-                    const char *host, const char *url, uint64_t start_ms);
+void proxy_log_http(proxy *px, proxy_outcome out, const char *method, int status, const char *host,
+                    const char *url, uint64_t start_ms);
 void proxy_log_socks(proxy *px, bool allowed, const char *host, uint16_t port);
 void proxy_log_filter(proxy *px, const netpol_verdict *v, const char *host, uint16_t port);
 void proxy_log_dial(proxy *px, const char *prefix, const char *host, uint16_t port,

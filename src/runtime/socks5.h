@@ -49,7 +49,7 @@ enum {
 
 /* Largest greeting (2 + 255 methods) and request (4 + 1 + 255 + 2). */
 #define SOCKS5_GREETING_MAX 257
-#define SOCKS5_REQUEST_MAX 262
+#define SOCKS5_REQUEST_MAX  262
 /* Largest reply (IPv6 bound address). */
 #define SOCKS5_REPLY_MAX 22
 
@@ -77,5 +77,4 @@ typedef struct socks5_request {
 int socks5_parse_request(const uint8_t *buf, size_t len, socks5_request *ret);
 
 /* Writes a reply with the bound address bnd (NULL: 0.0.0.0:0). Returns its length. */
-size_t socks5_reply(uint8_t out[static SOCKS5_REPLY_MAX], uint8_t code,
-                    const struct sockaddr *bnd);
+size_t socks5_reply(uint8_t out[static SOCKS5_REPLY_MAX], uint8_t code, const struct sockaddr *bnd);

@@ -174,8 +174,7 @@ static ssize_t copy_step(tunnel *t, tdir *d, bool *progress) {
         memmove(d->buf, d->buf + d->off, d->len);
         d->off = 0;
     }
-    if (!d->eof && d->in->readable && (!d->buf || d->off + d->len < d->cap) &&
-        !splice_due(t, d)) {
+    if (!d->eof && d->in->readable && (!d->buf || d->off + d->len < d->cap) && !splice_due(t, d)) {
         if (!d->buf) {
             d->buf = malloc(d->cap);
             if (!d->buf)
@@ -345,8 +344,8 @@ int tunnel_new(evloop *loop, int fd_a, int fd_b, const void *to_b, size_t to_b_l
     t->end[0] = (tend){.fd = fd_a, .readable = true, .writable = true};
     t->end[1] = (tend){.fd = fd_b, .readable = true, .writable = true};
     for (int i = 0; i < 2; i++)
-        t->dir[i] = (tdir){.in = &t->end[i], .out = &t->end[1 - i], .cap = TUNNEL_COPY_BUF,
-                           .pipe = {-1, -1}};
+        t->dir[i] = (tdir){
+                .in = &t->end[i], .out = &t->end[1 - i], .cap = TUNNEL_COPY_BUF, .pipe = {-1, -1}};
     t->splice_after = opts && opts->splice_after ? opts->splice_after : TUNNEL_SPLICE_AFTER;
     t->idle_ms = opts ? opts->idle_ms : 0;
     t->last_activity = evloop_now(loop);
@@ -396,8 +395,8 @@ void tunnel_abort(tunnel *t) {
 
 void tunnel_get_stats(const tunnel *t, tunnel_stats *ret) {
     *ret = (tunnel_stats){
-        .bytes_ab = t->dir[0].total,
-        .bytes_ba = t->dir[1].total,
-        .spliced = (unsigned) t->dir[0].spliced + (unsigned) t->dir[1].spliced,
+            .bytes_ab = t->dir[0].total,
+            .bytes_ba = t->dir[1].total,
+            .spliced = (unsigned) t->dir[0].spliced + (unsigned) t->dir[1].spliced,
     };
 }

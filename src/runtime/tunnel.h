@@ -28,9 +28,9 @@
 
 typedef struct tunnel tunnel;
 
-#define TUNNEL_COPY_BUF (32 * 1024)
+#define TUNNEL_COPY_BUF     (32 * 1024)
 #define TUNNEL_SPLICE_AFTER (256 * 1024)
-#define TUNNEL_PIPE_SIZE (1024 * 1024)
+#define TUNNEL_PIPE_SIZE    (1024 * 1024)
 /* Bytes moved per direction in one callback before yielding to other connections. */
 #define TUNNEL_BUDGET (4 * 1024 * 1024)
 
@@ -42,7 +42,7 @@ typedef struct tunnel_options {
 typedef struct tunnel_stats {
     uint64_t bytes_ab; /* from a to b */
     uint64_t bytes_ba;
-    unsigned spliced;  /* directions that switched to splice */
+    unsigned spliced; /* directions that switched to splice */
 } tunnel_stats;
 
 /* Why a tunnel ended. */

@@ -59,7 +59,8 @@ static void check_request(const char *buf, size_t len, uint8_t pattern) {
         assert((size_t) whole <= len && r.head_len == (size_t) whole);
         assert(r.nheaders <= HTTP_MAX_HEADERS);
         for (size_t i = 0; i < r.nheaders; i++) {
-            assert(r.headers[i].name.p >= buf && r.headers[i].name.p + r.headers[i].name.n <= buf + whole);
+            assert(r.headers[i].name.p >= buf &&
+                   r.headers[i].name.p + r.headers[i].name.n <= buf + whole);
             (void) http_is_hop_by_hop(r.headers, r.nheaders, r.headers[i].name);
         }
         (void) httpparse_request_framing(&r, &f);
@@ -159,15 +160,15 @@ static void check_target(const char *buf, size_t len) {
     }
 }
 
-/* ---- mode 4: a live proxy ------------------------------------------------------------------ */
+/* ---- mode 4: a live proxy -------------------------------------------------------------------- */
 
 static evloop *loop;
 static proxy *px;
 
 static void live_init(void) {
     fence_config *cfg = fence_config_new();
-    proxy_options o = {.dns_servers = "127.0.0.1:1", .header_timeout_ms = 50,
-                       .keepalive_timeout_ms = 50};
+    proxy_options o = {
+            .dns_servers = "127.0.0.1:1", .header_timeout_ms = 50, .keepalive_timeout_ms = 50};
 
     signal(SIGPIPE, SIG_IGN);
     /* deny everything but the grey zone... which goes to an upstream that is never there */

@@ -69,7 +69,7 @@ static int h_listen(int family, uint16_t *ret_port) {
     return fd;
 }
 
-/* ---- origins ----------------------------------------------------------------------------- */
+/* ---- origins --------------------------------------------------------------------------------- */
 
 typedef enum origin_kind { ORIGIN_HTTP, ORIGIN_ECHO } origin_kind;
 
@@ -88,7 +88,7 @@ typedef struct oconn {
     origin *o;
     int fd;
     iobuf in, out;
-    bool echo;       /* raw echo (echo origin, or after a 101) */
+    bool echo; /* raw echo (echo origin, or after a 101) */
     bool close_after;
     bool eof;
     bool dead;
@@ -291,7 +291,7 @@ static void origin_stop(origin *o) {
     close(o->lfd);
 }
 
-/* ---- fake DNS server ------------------------------------------------------------------------ */
+/* ---- fake DNS server ------------------------------------------------------------------------- */
 
 typedef struct fake_dns {
     evloop *loop;
@@ -346,19 +346,19 @@ static void on_dns_query(evloop *loop, int fd, uint32_t events, void *userdata) 
         if (found >= 0 && !d->records[found].a)
             goto next; /* blackhole: never answer */
         memcpy(resp, q, qend);
-        resp[2] = 0x81; /* QR, RD */
+        resp[2] = 0x81;                    /* QR, RD */
         resp[3] = found < 0 ? 0x83 : 0x80; /* RA; NXDOMAIN when unknown */
-        resp[4] = 0, resp[5] = 1;           /* QDCOUNT */
+        resp[4] = 0, resp[5] = 1;          /* QDCOUNT */
         resp[6] = resp[7] = resp[8] = resp[9] = resp[10] = resp[11] = 0;
         if (found >= 0 && qtype == 1) {
             uint8_t *a = resp + qend;
             struct in_addr ip;
 
             inet_pton(AF_INET, d->records[found].a, &ip);
-            resp[7] = 1; /* ANCOUNT */
-            a[0] = 0xc0, a[1] = 12;       /* name: pointer to the question */
-            a[2] = 0, a[3] = 1;           /* A */
-            a[4] = 0, a[5] = 1;           /* IN */
+            resp[7] = 1;                             /* ANCOUNT */
+            a[0] = 0xc0, a[1] = 12;                  /* name: pointer to the question */
+            a[2] = 0, a[3] = 1;                      /* A */
+            a[4] = 0, a[5] = 1;                      /* IN */
             a[6] = 0, a[7] = 0, a[8] = 0, a[9] = 30; /* TTL */
             a[10] = 0, a[11] = 4;
             memcpy(a + 12, &ip, 4);
@@ -393,7 +393,7 @@ static void fake_dns_stop(fake_dns *d) {
     close(d->fd);
 }
 
-/* ---- clients ---------------------------------------------------------------------------------- */
+/* ---- clients --------------------------------------------------------------------------------- */
 
 /* Bytes a reader took from a socket beyond what it returned (the next response of a pipelined
  * exchange), indexed by fd; cleared when h_connect() returns that fd number again. */

@@ -50,28 +50,30 @@ static void test_request_variants(void **state) {
         const char *text;
         int want; /* > 0: complete; else the error */
     } cases[] = {
-        {"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 1},
-        {"GET / HTTP/1.0\n\n", 1},                 /* bare LF */
-        {"\r\n\r\nGET / HTTP/1.1\r\n\r\n", 1},     /* leading empty lines skipped */
-        {"\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n\r\n", HTTP_ERR_BAD}, /* too many */
-        {"GET / HTTP/1.2\r\n\r\n", 1},             /* 1.x > 1 handled as 1.1 */
-        {"GET / HTTP/2.0\r\n\r\n", HTTP_ERR_VERSION},
-        {"GET / HTTP/1.1x\r\n\r\n", HTTP_ERR_BAD},
-        {"GET / http/1.1\r\n\r\n", HTTP_ERR_BAD},
-        {"GET /\r\n\r\n", HTTP_ERR_BAD},           /* HTTP/0.9 */
-        {"GET  / HTTP/1.1\r\n\r\n", HTTP_ERR_BAD}, /* double space */
-        {"GET / HTTP/1.1 \r\n\r\n", HTTP_ERR_BAD},
-        {"G(T / HTTP/1.1\r\n\r\n", HTTP_ERR_BAD},  /* method not a token */
-        {"GET /a\x7f HTTP/1.1\r\n\r\n", HTTP_ERR_BAD},
-        {"GET /\xc3\xa9 HTTP/1.1\r\n\r\n", HTTP_ERR_BAD},
-        {"GET / HTTP/1.1\r\nHost : x\r\n\r\n", HTTP_ERR_BAD},  /* space before colon */
-        {"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", HTTP_ERR_BAD}, /* obs-fold */
-        {"GET / HTTP/1.1\r\nNoColon\r\n\r\n", HTTP_ERR_BAD},
-        {"GET / HTTP/1.1\r\n: empty-name\r\n\r\n", HTTP_ERR_BAD},
-        {"GET / HTTP/1.1\r\nX: a\rb\r\n\r\n", HTTP_ERR_BAD},   /* bare CR */
-        {"GET / HTTP/1.1\r\nX: a\x01" "b\r\n\r\n", HTTP_ERR_BAD}, /* control byte */
-        {"GET / HTTP/1.1\r\nX: caf\xc3\xa9\r\n\r\n", 1},       /* obs-text is fine */
-        {"GET / HTTP/1.1\r\nX: tab\there\r\n\r\n", 1},
+            {"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 1},
+            {"GET / HTTP/1.0\n\n", 1},             /* bare LF */
+            {"\r\n\r\nGET / HTTP/1.1\r\n\r\n", 1}, /* leading empty lines skipped */
+            {"\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n\r\n", HTTP_ERR_BAD}, /* too many */
+            {"GET / HTTP/1.2\r\n\r\n", 1}, /* 1.x > 1 handled as 1.1 */
+            {"GET / HTTP/2.0\r\n\r\n", HTTP_ERR_VERSION},
+            {"GET / HTTP/1.1x\r\n\r\n", HTTP_ERR_BAD},
+            {"GET / http/1.1\r\n\r\n", HTTP_ERR_BAD},
+            {"GET /\r\n\r\n", HTTP_ERR_BAD},           /* HTTP/0.9 */
+            {"GET  / HTTP/1.1\r\n\r\n", HTTP_ERR_BAD}, /* double space */
+            {"GET / HTTP/1.1 \r\n\r\n", HTTP_ERR_BAD},
+            {"G(T / HTTP/1.1\r\n\r\n", HTTP_ERR_BAD}, /* method not a token */
+            {"GET /a\x7f HTTP/1.1\r\n\r\n", HTTP_ERR_BAD},
+            {"GET /\xc3\xa9 HTTP/1.1\r\n\r\n", HTTP_ERR_BAD},
+            {"GET / HTTP/1.1\r\nHost : x\r\n\r\n", HTTP_ERR_BAD},           /* space before colon */
+            {"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", HTTP_ERR_BAD}, /* obs-fold */
+            {"GET / HTTP/1.1\r\nNoColon\r\n\r\n", HTTP_ERR_BAD},
+            {"GET / HTTP/1.1\r\n: empty-name\r\n\r\n", HTTP_ERR_BAD},
+            {"GET / HTTP/1.1\r\nX: a\rb\r\n\r\n", HTTP_ERR_BAD}, /* bare CR */
+            {"GET / HTTP/1.1\r\nX: a\x01"
+             "b\r\n\r\n",
+             HTTP_ERR_BAD},                                  /* control byte */
+            {"GET / HTTP/1.1\r\nX: caf\xc3\xa9\r\n\r\n", 1}, /* obs-text is fine */
+            {"GET / HTTP/1.1\r\nX: tab\there\r\n\r\n", 1},
     };
 
     (void) state;
@@ -131,36 +133,37 @@ static void test_request_framing(void **state) {
         uint64_t length;
         bool keep_alive, upgrade;
     } cases[] = {
-        {"GET / HTTP/1.1\r\n\r\n", 0, HTTP_BODY_NONE, 0, true, false},
-        {"GET / HTTP/1.0\r\n\r\n", 0, HTTP_BODY_NONE, 0, false, false},
-        {"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 0, HTTP_BODY_NONE, 0, true, false},
-        {"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", 0, HTTP_BODY_NONE, 0, false, false},
-        {"GET / HTTP/1.1\r\nProxy-Connection: Close\r\n\r\n", 0, HTTP_BODY_NONE, 0, false, false},
-        {"GET / HTTP/1.1\r\nConnection: x, CLOSE\r\n\r\n", 0, HTTP_BODY_NONE, 0, false, false},
-        {"POST / HTTP/1.1\r\nContent-Length: 42\r\n\r\n", 0, HTTP_BODY_LENGTH, 42, true, false},
-        {"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 0, HTTP_BODY_NONE, 0, true, false},
-        {"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", 0,
-         HTTP_BODY_LENGTH, 5, true, false},
-        {"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", HTTP_ERR_BAD},
-        {"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", HTTP_ERR_BAD},
-        {"POST / HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n", HTTP_ERR_BAD},
-        {"POST / HTTP/1.1\r\nContent-Length: 1234567890123456789\r\n\r\n", HTTP_ERR_BAD},
-        {"POST / HTTP/1.1\r\nContent-Length:\r\n\r\n", HTTP_ERR_BAD},
-        {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 0, HTTP_BODY_CHUNKED, 0, true,
-         false},
-        {"POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n", 0, HTTP_BODY_CHUNKED, 0, true,
-         false},
-        {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
-         HTTP_ERR_BAD},
-        {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", HTTP_ERR_NOT_IMPL},
-        {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
-         HTTP_ERR_NOT_IMPL},
-        {"POST / HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n", HTTP_ERR_NOT_IMPL},
-        {"GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 0,
-         HTTP_BODY_NONE, 0, true, true},
-        {"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", 0, HTTP_BODY_NONE, 0, true, false},
-        {"GET / HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 0,
-         HTTP_BODY_NONE, 0, false, false},
+            {"GET / HTTP/1.1\r\n\r\n", 0, HTTP_BODY_NONE, 0, true, false},
+            {"GET / HTTP/1.0\r\n\r\n", 0, HTTP_BODY_NONE, 0, false, false},
+            {"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 0, HTTP_BODY_NONE, 0, true, false},
+            {"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", 0, HTTP_BODY_NONE, 0, false, false},
+            {"GET / HTTP/1.1\r\nProxy-Connection: Close\r\n\r\n", 0, HTTP_BODY_NONE, 0, false,
+             false},
+            {"GET / HTTP/1.1\r\nConnection: x, CLOSE\r\n\r\n", 0, HTTP_BODY_NONE, 0, false, false},
+            {"POST / HTTP/1.1\r\nContent-Length: 42\r\n\r\n", 0, HTTP_BODY_LENGTH, 42, true, false},
+            {"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 0, HTTP_BODY_NONE, 0, true, false},
+            {"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", 0,
+             HTTP_BODY_LENGTH, 5, true, false},
+            {"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", HTTP_ERR_BAD},
+            {"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", HTTP_ERR_BAD},
+            {"POST / HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n", HTTP_ERR_BAD},
+            {"POST / HTTP/1.1\r\nContent-Length: 1234567890123456789\r\n\r\n", HTTP_ERR_BAD},
+            {"POST / HTTP/1.1\r\nContent-Length:\r\n\r\n", HTTP_ERR_BAD},
+            {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 0, HTTP_BODY_CHUNKED, 0, true,
+             false},
+            {"POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n", 0, HTTP_BODY_CHUNKED, 0, true,
+             false},
+            {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+             HTTP_ERR_BAD},
+            {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", HTTP_ERR_NOT_IMPL},
+            {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+             HTTP_ERR_NOT_IMPL},
+            {"POST / HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n", HTTP_ERR_NOT_IMPL},
+            {"GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 0,
+             HTTP_BODY_NONE, 0, true, true},
+            {"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", 0, HTTP_BODY_NONE, 0, true, false},
+            {"GET / HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 0,
+             HTTP_BODY_NONE, 0, false, false},
     };
 
     (void) state;
@@ -191,24 +194,25 @@ static void test_response(void **state) {
         uint64_t length;
         bool keep_alive, interim, upgrade;
     } cases[] = {
-        {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", "GET", 200, HTTP_BODY_LENGTH, 3, true},
-        {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", "HEAD", 200, HTTP_BODY_NONE, 0, true},
-        {"HTTP/1.1 200 OK\r\n\r\n", "GET", 200, HTTP_BODY_UNTIL_CLOSE, 0, false},
-        {"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\n", "GET", 200, HTTP_BODY_LENGTH, 3, false},
-        {"HTTP/1.1 204 No Content\r\n\r\n", "GET", 204, HTTP_BODY_NONE, 0, true},
-        {"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n", "GET", 304, HTTP_BODY_NONE,
-         0, true},
-        {"HTTP/1.1 100 Continue\r\n\r\n", "POST", 100, HTTP_BODY_NONE, 0, true, true},
-        {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", "GET", 101,
-         HTTP_BODY_NONE, 0, true, false, true},
-        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n", "GET",
-         200, HTTP_BODY_CHUNKED, 0, true},
-        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "GET", 200,
-         HTTP_BODY_UNTIL_CLOSE, 0, false},
-        {"HTTP/1.1 200\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "GET", 200,
-         HTTP_BODY_NONE, 0, false},
-        {"HTTP/1.1 200 Connection established\r\n\r\n", "CONNECT", 200, HTTP_BODY_NONE, 0,
-         true},
+            {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", "GET", 200, HTTP_BODY_LENGTH, 3, true},
+            {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", "HEAD", 200, HTTP_BODY_NONE, 0, true},
+            {"HTTP/1.1 200 OK\r\n\r\n", "GET", 200, HTTP_BODY_UNTIL_CLOSE, 0, false},
+            {"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\n", "GET", 200, HTTP_BODY_LENGTH, 3,
+             false},
+            {"HTTP/1.1 204 No Content\r\n\r\n", "GET", 204, HTTP_BODY_NONE, 0, true},
+            {"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n", "GET", 304, HTTP_BODY_NONE,
+             0, true},
+            {"HTTP/1.1 100 Continue\r\n\r\n", "POST", 100, HTTP_BODY_NONE, 0, true, true},
+            {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", "GET", 101,
+             HTTP_BODY_NONE, 0, true, false, true},
+            {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n", "GET",
+             200, HTTP_BODY_CHUNKED, 0, true},
+            {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "GET", 200,
+             HTTP_BODY_UNTIL_CLOSE, 0, false},
+            {"HTTP/1.1 200\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "GET", 200,
+             HTTP_BODY_NONE, 0, false},
+            {"HTTP/1.1 200 Connection established\r\n\r\n", "CONNECT", 200, HTTP_BODY_NONE, 0,
+             true},
     };
 
     (void) state;
@@ -231,13 +235,13 @@ static void test_response(void **state) {
 
 static void test_response_bad(void **state) {
     static const char *bad[] = {
-        "HTTP/1.1 20 OK\r\n\r\n",
-        "HTTP/1.1 2000 OK\r\n\r\n",
-        "HTTP/1.1 099 Low\r\n\r\n",
-        "HTTP/1.1 abc OK\r\n\r\n",
-        "HTTP/1.1\r\n\r\n",
-        "ICY 200 OK\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nBad Header\r\n\r\n",
+            "HTTP/1.1 20 OK\r\n\r\n",
+            "HTTP/1.1 2000 OK\r\n\r\n",
+            "HTTP/1.1 099 Low\r\n\r\n",
+            "HTTP/1.1 abc OK\r\n\r\n",
+            "HTTP/1.1\r\n\r\n",
+            "ICY 200 OK\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nBad Header\r\n\r\n",
     };
     http_response r;
     http_framing f;
@@ -276,19 +280,19 @@ static void test_chunked(void **state) {
         const char *body; /* followed by "NEXT" which must not be consumed */
         bool ok;
     } cases[] = {
-        {"0\r\n\r\n", true},
-        {"5\r\nhello\r\n0\r\n\r\n", true},
-        {"5;ext=1\r\nhello\r\nA\r\n0123456789\r\n0\r\n\r\n", true},
-        {"5\nhello\n0\n\n", true},
-        {"5 \r\nhello\r\n0\r\nTrailer: x\r\nMore: y\r\n\r\n", true},
-        {"00000003\r\nabc\r\n0\r\n\r\n", true},
-        {"fF\r\n", false}, /* incomplete: never done */
-        {"g\r\n", false},
-        {"\r\n", false},
-        {"5\r\nhelloX\r\n", false},
-        {"5\r\nhello\r\n0\r\n folded\r\n\r\n", false},
-        {"1000000000000000000\r\n", false}, /* absurd size */
-        {"5\r\r\n", false},
+            {"0\r\n\r\n", true},
+            {"5\r\nhello\r\n0\r\n\r\n", true},
+            {"5;ext=1\r\nhello\r\nA\r\n0123456789\r\n0\r\n\r\n", true},
+            {"5\nhello\n0\n\n", true},
+            {"5 \r\nhello\r\n0\r\nTrailer: x\r\nMore: y\r\n\r\n", true},
+            {"00000003\r\nabc\r\n0\r\n\r\n", true},
+            {"fF\r\n", false}, /* incomplete: never done */
+            {"g\r\n", false},
+            {"\r\n", false},
+            {"5\r\nhelloX\r\n", false},
+            {"5\r\nhello\r\n0\r\n folded\r\n\r\n", false},
+            {"1000000000000000000\r\n", false}, /* absurd size */
+            {"5\r\r\n", false},
     };
 
     (void) state;
@@ -338,32 +342,32 @@ static void test_authority(void **state) {
         uint16_t port;
         bool ipv6;
     } cases[] = {
-        {"example.com:443", 443, "example.com", 443, false},
-        {"example.com", 443, "example.com", 443, false},
-        {"example.com:", 443, "example.com", 443, false},
-        {"Example.COM:8080", 443, "Example.COM", 8080, false},
-        {"127.0.0.1:22", 443, "127.0.0.1", 22, false},
-        {"[::1]:443", 443, "::1", 443, true},
-        {"[::1]", 80, "::1", 80, true},
-        {"[::ffff:127.0.0.1]:80", 80, "::ffff:127.0.0.1", 80, true},
-        {"under_score.example:1", 80, "under_score.example", 1, false},
-        {"example.com.:443", 443, "example.com.", 443, false},
-        {"::1:443", 443, NULL},
-        {"[::1]443", 443, NULL},
-        {"[1.2.3.4]:80", 80, NULL},
-        {"[zz::1]:80", 80, NULL},
-        {"[]:80", 80, NULL},
-        {"example.com:0", 443, NULL},
-        {"example.com:65536", 443, NULL},
-        {"example.com:123456", 443, NULL},
-        {"example.com:-1", 443, NULL},
-        {"exa mple.com:1", 443, NULL},
-        {"user@example.com:1", 443, NULL},
-        {"example..com", 443, NULL},
-        {".example.com", 443, NULL},
-        {"", 443, NULL},
-        {":443", 443, NULL},
-        {"ex%41mple.com", 443, NULL},
+            {"example.com:443", 443, "example.com", 443, false},
+            {"example.com", 443, "example.com", 443, false},
+            {"example.com:", 443, "example.com", 443, false},
+            {"Example.COM:8080", 443, "Example.COM", 8080, false},
+            {"127.0.0.1:22", 443, "127.0.0.1", 22, false},
+            {"[::1]:443", 443, "::1", 443, true},
+            {"[::1]", 80, "::1", 80, true},
+            {"[::ffff:127.0.0.1]:80", 80, "::ffff:127.0.0.1", 80, true},
+            {"under_score.example:1", 80, "under_score.example", 1, false},
+            {"example.com.:443", 443, "example.com.", 443, false},
+            {"::1:443", 443, NULL},
+            {"[::1]443", 443, NULL},
+            {"[1.2.3.4]:80", 80, NULL},
+            {"[zz::1]:80", 80, NULL},
+            {"[]:80", 80, NULL},
+            {"example.com:0", 443, NULL},
+            {"example.com:65536", 443, NULL},
+            {"example.com:123456", 443, NULL},
+            {"example.com:-1", 443, NULL},
+            {"exa mple.com:1", 443, NULL},
+            {"user@example.com:1", 443, NULL},
+            {"example..com", 443, NULL},
+            {".example.com", 443, NULL},
+            {"", 443, NULL},
+            {":443", 443, NULL},
+            {"ex%41mple.com", 443, NULL},
     };
 
     (void) state;
@@ -402,20 +406,20 @@ static void test_absolute(void **state) {
         bool https;
         const char *authority, *path;
     } cases[] = {
-        {"http://example.com/a/b?c=d", "example.com", 80, false, "example.com", "/a/b?c=d"},
-        {"HTTP://example.com:8080", "example.com", 8080, false, "example.com:8080", ""},
-        {"http://example.com?q", "example.com", 80, false, "example.com", "?q"},
-        {"https://example.com/", "example.com", 443, true, "example.com", "/"},
-        {"http://[::1]:8080/x", "::1", 8080, false, "[::1]:8080", "/x"},
-        {"http://user:pw@example.com/", NULL},
-        {"http://allowed.com@evil.com/", NULL},
-        {"http://example.com/#frag", NULL},
-        {"ftp://example.com/", NULL},
-        {"http:/example.com/", NULL},
-        {"http://", NULL},
-        {"/relative", NULL},
-        {"example.com:80", NULL},
-        {"ws://example.com/", NULL},
+            {"http://example.com/a/b?c=d", "example.com", 80, false, "example.com", "/a/b?c=d"},
+            {"HTTP://example.com:8080", "example.com", 8080, false, "example.com:8080", ""},
+            {"http://example.com?q", "example.com", 80, false, "example.com", "?q"},
+            {"https://example.com/", "example.com", 443, true, "example.com", "/"},
+            {"http://[::1]:8080/x", "::1", 8080, false, "[::1]:8080", "/x"},
+            {"http://user:pw@example.com/", NULL},
+            {"http://allowed.com@evil.com/", NULL},
+            {"http://example.com/#frag", NULL},
+            {"ftp://example.com/", NULL},
+            {"http:/example.com/", NULL},
+            {"http://", NULL},
+            {"/relative", NULL},
+            {"example.com:80", NULL},
+            {"ws://example.com/", NULL},
     };
 
     (void) state;
@@ -466,18 +470,12 @@ static void test_hop_by_hop(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_basic),
-        cmocka_unit_test(test_request_variants),
-        cmocka_unit_test(test_request_nul),
-        cmocka_unit_test(test_request_limits),
-        cmocka_unit_test(test_request_framing),
-        cmocka_unit_test(test_response),
-        cmocka_unit_test(test_response_bad),
-        cmocka_unit_test(test_chunked),
-        cmocka_unit_test(test_chunked_limits),
-        cmocka_unit_test(test_authority),
-        cmocka_unit_test(test_absolute),
-        cmocka_unit_test(test_hop_by_hop),
+            cmocka_unit_test(test_request_basic),   cmocka_unit_test(test_request_variants),
+            cmocka_unit_test(test_request_nul),     cmocka_unit_test(test_request_limits),
+            cmocka_unit_test(test_request_framing), cmocka_unit_test(test_response),
+            cmocka_unit_test(test_response_bad),    cmocka_unit_test(test_chunked),
+            cmocka_unit_test(test_chunked_limits),  cmocka_unit_test(test_authority),
+            cmocka_unit_test(test_absolute),        cmocka_unit_test(test_hop_by_hop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

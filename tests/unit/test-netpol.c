@@ -19,21 +19,21 @@ static void test_match(void **state) {
         const char *host, *pattern;
         bool want;
     } cases[] = {
-        {"example.com", "example.com", true},
-        {"EXAMPLE.com", "example.COM", true},
-        {"a.example.com", "example.com", false}, /* exact means exact */
-        {"example.com", "*.example.com", false}, /* "*." does not cover the apex */
-        {"a.example.com", "*.example.com", true},
-        {"a.b.example.com", "*.example.com", true},
-        {"A.B.Example.Com", "*.EXAMPLE.com", true},
-        {"badexample.com", "*.example.com", false},
-        {"example.com.evil.net", "*.example.com", false},
-        {"example.com.evil.net", "example.com", false},
-        {"anything", "*", true},
-        {"", "*", true},
-        {"127.0.0.1", "127.0.0.1", true},
-        {"localhost", "localhost", true},
-        {"x", "", false},
+            {"example.com", "example.com", true},
+            {"EXAMPLE.com", "example.COM", true},
+            {"a.example.com", "example.com", false}, /* exact means exact */
+            {"example.com", "*.example.com", false}, /* "*." does not cover the apex */
+            {"a.example.com", "*.example.com", true},
+            {"a.b.example.com", "*.example.com", true},
+            {"A.B.Example.Com", "*.EXAMPLE.com", true},
+            {"badexample.com", "*.example.com", false},
+            {"example.com.evil.net", "*.example.com", false},
+            {"example.com.evil.net", "example.com", false},
+            {"anything", "*", true},
+            {"", "*", true},
+            {"127.0.0.1", "127.0.0.1", true},
+            {"localhost", "localhost", true},
+            {"x", "", false},
     };
 
     (void) state;
@@ -51,28 +51,28 @@ static void test_decide(void **state) {
         netpol_reason reason;
         const char *rule;
     } cases[] = {
-        {"a.example.com", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "*.example.com"},
-        {"evil.example.com", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "evil.example.com"},
-        {"EVIL.Example.COM", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "evil.example.com"},
-        {"evil.example.com.", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "evil.example.com"},
-        {"example.com", NETPOL_DENY, NETPOL_REASON_NO_MATCH, NULL},
-        {"api.github.com", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "api.github.com"},
-        {"api.github.com.", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "api.github.com"},
-        {"github.com", NETPOL_DENY, NETPOL_REASON_NO_MATCH, NULL},
-        {"127.0.0.1", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "127.0.0.1"},
-        {"127.1", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "127.0.0.1"},
-        {"[::ffff:127.0.0.1]", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "127.0.0.1"},
-        {"127.0.0.2", NETPOL_DENY, NETPOL_REASON_NO_MATCH, NULL},
-        /* every spelling of the denied metadata address is denied */
-        {"169.254.169.254", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
-        {"2852039166", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
-        {"0xa9fea9fe", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
-        {"0251.0376.0251.0376", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
-        {"169.254.43518", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
-        {"::ffff:169.254.169.254", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
-        {"[::ffff:a9fe:a9fe]", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
-        {"localhost", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "localhost"},
-        {"", NETPOL_DENY, NETPOL_REASON_NO_MATCH, NULL},
+            {"a.example.com", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "*.example.com"},
+            {"evil.example.com", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "evil.example.com"},
+            {"EVIL.Example.COM", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "evil.example.com"},
+            {"evil.example.com.", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "evil.example.com"},
+            {"example.com", NETPOL_DENY, NETPOL_REASON_NO_MATCH, NULL},
+            {"api.github.com", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "api.github.com"},
+            {"api.github.com.", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "api.github.com"},
+            {"github.com", NETPOL_DENY, NETPOL_REASON_NO_MATCH, NULL},
+            {"127.0.0.1", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "127.0.0.1"},
+            {"127.1", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "127.0.0.1"},
+            {"[::ffff:127.0.0.1]", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "127.0.0.1"},
+            {"127.0.0.2", NETPOL_DENY, NETPOL_REASON_NO_MATCH, NULL},
+            /* every spelling of the denied metadata address is denied */
+            {"169.254.169.254", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
+            {"2852039166", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
+            {"0xa9fea9fe", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
+            {"0251.0376.0251.0376", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
+            {"169.254.43518", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
+            {"::ffff:169.254.169.254", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
+            {"[::ffff:a9fe:a9fe]", NETPOL_DENY, NETPOL_REASON_DENIED_RULE, "169.254.169.254"},
+            {"localhost", NETPOL_ALLOW, NETPOL_REASON_ALLOWED_RULE, "localhost"},
+            {"", NETPOL_DENY, NETPOL_REASON_NO_MATCH, NULL},
     };
     const netpol p = {.allowed = allow, .denied = deny};
 
@@ -121,11 +121,11 @@ static void test_from_config_upstream(void **state) {
         const char *upstream, *action;
         bool want_upstream;
     } cases[] = {
-        {NULL, NULL, false},
-        {"http://proxy:8080", NULL, true}, /* upstream set, defaultAction empty: proxy */
-        {"http://proxy:8080", "deny", false},
-        {"http://proxy:8080", "proxy", true},
-        {NULL, "proxy", true}, /* unvalidated config; the proxy then answers 502 */
+            {NULL, NULL, false},
+            {"http://proxy:8080", NULL, true}, /* upstream set, defaultAction empty: proxy */
+            {"http://proxy:8080", "deny", false},
+            {"http://proxy:8080", "proxy", true},
+            {NULL, "proxy", true}, /* unvalidated config; the proxy then answers 502 */
     };
 
     (void) state;
@@ -136,9 +136,11 @@ static void test_from_config_upstream(void **state) {
 
         assert_non_null(cfg);
         assert_int_equal(fence_config_list_append_string(cfg, FENCE_CFG_NETWORK_ALLOWED_DOMAINS,
-                                                         "allowed.com"), 0);
+                                                         "allowed.com"),
+                         0);
         assert_int_equal(fence_config_list_append_string(cfg, FENCE_CFG_NETWORK_DENIED_DOMAINS,
-                                                         "denied.com"), 0);
+                                                         "denied.com"),
+                         0);
         fence_config_set_string(cfg, FENCE_CFG_NETWORK_UPSTREAM_PROXY, cases[i].upstream);
         fence_config_set_string(cfg, FENCE_CFG_NETWORK_DEFAULT_ACTION, cases[i].action);
         netpol_from_config(&p, cfg);
@@ -166,42 +168,42 @@ static void test_parse_ip(void **state) {
         int family;
         const char *canon; /* NULL: not an IP literal */
     } cases[] = {
-        {"127.0.0.1", AF_INET, "127.0.0.1"},
-        {"127.1", AF_INET, "127.0.0.1"},
-        {"127.0.1", AF_INET, "127.0.0.1"},
-        {"2130706433", AF_INET, "127.0.0.1"},
-        {"0x7f000001", AF_INET, "127.0.0.1"},
-        {"0X7F.1", AF_INET, "127.0.0.1"},
-        {"0177.0.0.1", AF_INET, "127.0.0.1"},
-        {"0", AF_INET, "0.0.0.0"},
-        {"0.0.0.0", AF_INET, "0.0.0.0"},
-        {"255.255.255.255", AF_INET, "255.255.255.255"},
-        {"4294967295", AF_INET, "255.255.255.255"},
-        {"1.2.3.4.", AF_INET, "1.2.3.4"},
-        {"::1", AF_INET6, "::1"},
-        {"[::1]", AF_INET6, "::1"},
-        {"::ffff:127.0.0.1", AF_INET6, "::ffff:127.0.0.1"},
-        {"FE80::1", AF_INET6, "fe80::1"},
-        {"4294967296", 0, NULL},
-        {"256.0.0.1", 0, NULL},
-        {"1.2.3.4.5", 0, NULL},
-        {"1.2.3.256", 0, NULL},
-        {"1.2.65536", 0, NULL},
-        {"1..2", 0, NULL},
-        {".1.2.3", 0, NULL},
-        {"1.2.3.4..", 0, NULL},
-        {"08", 0, NULL},    /* not octal */
-        {"0x", 0, NULL},    /* no digits */
-        {"1.2.3.-4", 0, NULL},
-        {"example.com", 0, NULL},
-        {"1e2", 0, NULL},
-        {"", 0, NULL},
-        {"[]", 0, NULL},
-        {"[1.2.3.4]", 0, NULL}, /* brackets are for IPv6 only */
-        {"fe80::1%eth0", 0, NULL},
-        {"[::1", 0, NULL},
-        {" 127.0.0.1", 0, NULL},
-        {"127.0.0.1 ", 0, NULL},
+            {"127.0.0.1", AF_INET, "127.0.0.1"},
+            {"127.1", AF_INET, "127.0.0.1"},
+            {"127.0.1", AF_INET, "127.0.0.1"},
+            {"2130706433", AF_INET, "127.0.0.1"},
+            {"0x7f000001", AF_INET, "127.0.0.1"},
+            {"0X7F.1", AF_INET, "127.0.0.1"},
+            {"0177.0.0.1", AF_INET, "127.0.0.1"},
+            {"0", AF_INET, "0.0.0.0"},
+            {"0.0.0.0", AF_INET, "0.0.0.0"},
+            {"255.255.255.255", AF_INET, "255.255.255.255"},
+            {"4294967295", AF_INET, "255.255.255.255"},
+            {"1.2.3.4.", AF_INET, "1.2.3.4"},
+            {"::1", AF_INET6, "::1"},
+            {"[::1]", AF_INET6, "::1"},
+            {"::ffff:127.0.0.1", AF_INET6, "::ffff:127.0.0.1"},
+            {"FE80::1", AF_INET6, "fe80::1"},
+            {"4294967296", 0, NULL},
+            {"256.0.0.1", 0, NULL},
+            {"1.2.3.4.5", 0, NULL},
+            {"1.2.3.256", 0, NULL},
+            {"1.2.65536", 0, NULL},
+            {"1..2", 0, NULL},
+            {".1.2.3", 0, NULL},
+            {"1.2.3.4..", 0, NULL},
+            {"08", 0, NULL}, /* not octal */
+            {"0x", 0, NULL}, /* no digits */
+            {"1.2.3.-4", 0, NULL},
+            {"example.com", 0, NULL},
+            {"1e2", 0, NULL},
+            {"", 0, NULL},
+            {"[]", 0, NULL},
+            {"[1.2.3.4]", 0, NULL}, /* brackets are for IPv6 only */
+            {"fe80::1%eth0", 0, NULL},
+            {"[::1", 0, NULL},
+            {" 127.0.0.1", 0, NULL},
+            {"127.0.0.1 ", 0, NULL},
     };
 
     (void) state;
@@ -228,46 +230,46 @@ static void test_classify(void **state) {
         const char *ip;
         netpol_ip_class want;
     } cases[] = {
-        {"8.8.8.8", NETPOL_IP_PUBLIC},
-        {"1.1.1.1", NETPOL_IP_PUBLIC},
-        {"203.0.113.7", NETPOL_IP_PUBLIC},
-        {"127.0.0.1", NETPOL_IP_LOOPBACK},
-        {"127.255.255.254", NETPOL_IP_LOOPBACK},
-        {"0.0.0.0", NETPOL_IP_UNSPECIFIED},
-        {"0.1.2.3", NETPOL_IP_UNSPECIFIED},
-        {"10.0.0.1", NETPOL_IP_PRIVATE},
-        {"172.16.0.1", NETPOL_IP_PRIVATE},
-        {"172.31.255.255", NETPOL_IP_PRIVATE},
-        {"172.32.0.1", NETPOL_IP_PUBLIC},
-        {"172.15.255.255", NETPOL_IP_PUBLIC},
-        {"192.168.1.1", NETPOL_IP_PRIVATE},
-        {"192.169.1.1", NETPOL_IP_PUBLIC},
-        {"169.254.169.254", NETPOL_IP_LINK_LOCAL},
-        {"100.64.0.1", NETPOL_IP_SHARED},
-        {"100.100.100.200", NETPOL_IP_SHARED},
-        {"100.128.0.1", NETPOL_IP_PUBLIC},
-        {"224.0.0.1", NETPOL_IP_MULTICAST},
-        {"255.255.255.255", NETPOL_IP_RESERVED},
-        {"::1", NETPOL_IP_LOOPBACK},
-        {"::", NETPOL_IP_UNSPECIFIED},
-        {"::2", NETPOL_IP_RESERVED},
-        {"2001:db8::1", NETPOL_IP_PUBLIC},
-        {"2606:4700::1111", NETPOL_IP_PUBLIC},
-        {"fc00::1", NETPOL_IP_PRIVATE},
-        {"fd12:3456::1", NETPOL_IP_PRIVATE},
-        {"fe80::1", NETPOL_IP_LINK_LOCAL},
-        {"febf::1", NETPOL_IP_LINK_LOCAL},
-        {"fec0::1", NETPOL_IP_PRIVATE},
-        {"ff02::1", NETPOL_IP_MULTICAST},
-        {"::ffff:127.0.0.1", NETPOL_IP_LOOPBACK},
-        {"::ffff:169.254.169.254", NETPOL_IP_LINK_LOCAL},
-        {"::ffff:8.8.8.8", NETPOL_IP_PUBLIC},
-        {"::127.0.0.1", NETPOL_IP_LOOPBACK},      /* IPv4-compatible */
-        {"::ffff:0:10.0.0.1", NETPOL_IP_PRIVATE}, /* SIIT */
-        {"64:ff9b::a9fe:a9fe", NETPOL_IP_LINK_LOCAL}, /* NAT64 of 169.254.169.254 */
-        {"64:ff9b::808:808", NETPOL_IP_PUBLIC},
-        {"2002:7f00:1::", NETPOL_IP_LOOPBACK},    /* 6to4 of 127.0.0.1 */
-        {"2002:0808:0808::", NETPOL_IP_PUBLIC},
+            {"8.8.8.8", NETPOL_IP_PUBLIC},
+            {"1.1.1.1", NETPOL_IP_PUBLIC},
+            {"203.0.113.7", NETPOL_IP_PUBLIC},
+            {"127.0.0.1", NETPOL_IP_LOOPBACK},
+            {"127.255.255.254", NETPOL_IP_LOOPBACK},
+            {"0.0.0.0", NETPOL_IP_UNSPECIFIED},
+            {"0.1.2.3", NETPOL_IP_UNSPECIFIED},
+            {"10.0.0.1", NETPOL_IP_PRIVATE},
+            {"172.16.0.1", NETPOL_IP_PRIVATE},
+            {"172.31.255.255", NETPOL_IP_PRIVATE},
+            {"172.32.0.1", NETPOL_IP_PUBLIC},
+            {"172.15.255.255", NETPOL_IP_PUBLIC},
+            {"192.168.1.1", NETPOL_IP_PRIVATE},
+            {"192.169.1.1", NETPOL_IP_PUBLIC},
+            {"169.254.169.254", NETPOL_IP_LINK_LOCAL},
+            {"100.64.0.1", NETPOL_IP_SHARED},
+            {"100.100.100.200", NETPOL_IP_SHARED},
+            {"100.128.0.1", NETPOL_IP_PUBLIC},
+            {"224.0.0.1", NETPOL_IP_MULTICAST},
+            {"255.255.255.255", NETPOL_IP_RESERVED},
+            {"::1", NETPOL_IP_LOOPBACK},
+            {"::", NETPOL_IP_UNSPECIFIED},
+            {"::2", NETPOL_IP_RESERVED},
+            {"2001:db8::1", NETPOL_IP_PUBLIC},
+            {"2606:4700::1111", NETPOL_IP_PUBLIC},
+            {"fc00::1", NETPOL_IP_PRIVATE},
+            {"fd12:3456::1", NETPOL_IP_PRIVATE},
+            {"fe80::1", NETPOL_IP_LINK_LOCAL},
+            {"febf::1", NETPOL_IP_LINK_LOCAL},
+            {"fec0::1", NETPOL_IP_PRIVATE},
+            {"ff02::1", NETPOL_IP_MULTICAST},
+            {"::ffff:127.0.0.1", NETPOL_IP_LOOPBACK},
+            {"::ffff:169.254.169.254", NETPOL_IP_LINK_LOCAL},
+            {"::ffff:8.8.8.8", NETPOL_IP_PUBLIC},
+            {"::127.0.0.1", NETPOL_IP_LOOPBACK},          /* IPv4-compatible */
+            {"::ffff:0:10.0.0.1", NETPOL_IP_PRIVATE},     /* SIIT */
+            {"64:ff9b::a9fe:a9fe", NETPOL_IP_LINK_LOCAL}, /* NAT64 of 169.254.169.254 */
+            {"64:ff9b::808:808", NETPOL_IP_PUBLIC},
+            {"2002:7f00:1::", NETPOL_IP_LOOPBACK}, /* 6to4 of 127.0.0.1 */
+            {"2002:0808:0808::", NETPOL_IP_PUBLIC},
     };
 
     (void) state;
@@ -286,28 +288,28 @@ static void test_classify(void **state) {
 
 static void test_names_exactly(void **state) {
     static const char *allow[] = {"localhost", "*.example.com", "127.0.0.1", "db.internal.",
-                                  "*", "10.1.2.3", NULL};
+                                  "*",         "10.1.2.3",      NULL};
     static const char *deny[] = {NULL};
     static const struct {
         const char *host;
         bool want;
     } cases[] = {
-        {"localhost", true},
-        {"LOCALHOST", true},
-        {"localhost.", true},
-        {"db.internal", true},
-        {"a.example.com", false}, /* a wildcard is not enough */
-        {"example.com", false},
-        {"anything.org", false},  /* nor is "*" */
-        {"127.0.0.1", true},
-        {"127.1", true},          /* same address, other spelling */
-        {"2130706433", true},
-        {"::ffff:127.0.0.1", true},
-        {"[::ffff:127.0.0.1]", true},
-        {"127.0.0.2", false},
-        {"10.1.2.3", true},
-        {"10.1.2.4", false},
-        {"", false},
+            {"localhost", true},
+            {"LOCALHOST", true},
+            {"localhost.", true},
+            {"db.internal", true},
+            {"a.example.com", false}, /* a wildcard is not enough */
+            {"example.com", false},
+            {"anything.org", false}, /* nor is "*" */
+            {"127.0.0.1", true},
+            {"127.1", true}, /* same address, other spelling */
+            {"2130706433", true},
+            {"::ffff:127.0.0.1", true},
+            {"[::ffff:127.0.0.1]", true},
+            {"127.0.0.2", false},
+            {"10.1.2.3", true},
+            {"10.1.2.4", false},
+            {"", false},
     };
     const netpol p = {.allowed = allow, .denied = deny};
     const netpol none = {.no_config = true};
@@ -337,15 +339,15 @@ static void test_addr_allowed(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_match),
-        cmocka_unit_test(test_decide),
-        cmocka_unit_test(test_deny_wins_and_star),
-        cmocka_unit_test(test_no_config_and_empty),
-        cmocka_unit_test(test_from_config_upstream),
-        cmocka_unit_test(test_parse_ip),
-        cmocka_unit_test(test_classify),
-        cmocka_unit_test(test_names_exactly),
-        cmocka_unit_test(test_addr_allowed),
+            cmocka_unit_test(test_match),
+            cmocka_unit_test(test_decide),
+            cmocka_unit_test(test_deny_wins_and_star),
+            cmocka_unit_test(test_no_config_and_empty),
+            cmocka_unit_test(test_from_config_upstream),
+            cmocka_unit_test(test_parse_ip),
+            cmocka_unit_test(test_classify),
+            cmocka_unit_test(test_names_exactly),
+            cmocka_unit_test(test_addr_allowed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,7 +26,7 @@
 
 #define BODY_403 "Connection blocked by network allowlist\n"
 
-/* ---- log capture ---------------------------------------------------------------------------- */
+/* ---- log capture ----------------------------------------------------------------------------- */
 
 #define MAX_LINES 512
 static char *lines[MAX_LINES];
@@ -69,7 +69,7 @@ static void dump_lines(void) {
         fprintf(stderr, "  log: %s\n", lines[i]);
 }
 
-/* ---- fixture -------------------------------------------------------------------------------- */
+/* ---- fixture --------------------------------------------------------------------------------- */
 
 typedef struct fx {
     evloop *loop;
@@ -93,11 +93,11 @@ static int setup(void **state) {
     assert_int_equal(origin_start(&F.echo, F.loop, ORIGIN_ECHO, AF_INET), 0);
     F.have_v6 = origin_start(&F.http6, F.loop, ORIGIN_HTTP, AF_INET6) == 0;
     assert_int_equal(fake_dns_start(&F.dns, F.loop), 0);
-    fake_dns_add(&F.dns, "public.test", "203.0.113.9");    /* TEST-NET-3: public, unreachable */
-    fake_dns_add(&F.dns, "rebind.test", "127.0.0.1");      /* a name that points inside */
+    fake_dns_add(&F.dns, "public.test", "203.0.113.9"); /* TEST-NET-3: public, unreachable */
+    fake_dns_add(&F.dns, "rebind.test", "127.0.0.1");   /* a name that points inside */
     fake_dns_add(&F.dns, "metadata.test", "169.254.169.254");
     fake_dns_add(&F.dns, "origin.test", "127.0.0.1");
-    fake_dns_add(&F.dns, "silent.test", NULL);              /* never answered */
+    fake_dns_add(&F.dns, "silent.test", NULL); /* never answered */
     F.cfg = fence_config_new();
     F.log = (rlog){.fn = capture, .debug = true};
     return 0;
@@ -189,7 +189,7 @@ static void assert_403(char *resp) {
     free(resp);
 }
 
-/* ---- HTTP: absolute-form ------------------------------------------------------------------------ */
+/* ---- HTTP: absolute-form --------------------------------------------------------------------- */
 
 static void test_http_allowed_and_denied(void **state) {
     char url[128];
@@ -398,19 +398,19 @@ static void test_http_errors(void **state) {
         const char *request;
         int status;
     } cases[] = {
-        {"GET /relative HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400},
-        {"GET http://user@127.0.0.1/ HTTP/1.1\r\n\r\n", 400},
-        {"GET ftp://127.0.0.1/ HTTP/1.1\r\n\r\n", 400},
-        {"GARBAGE\r\n\r\n", 400},
-        {"GET http://127.0.0.1/ HTTP/2.0\r\n\r\n", 505},
-        {"POST http://127.0.0.1/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
-        {"POST http://127.0.0.1/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
-         "Content-Length: 1\r\n\r\n",
-         400},
-        {"GET https://127.0.0.1/ HTTP/1.1\r\n\r\n", 501},
-        {"CONNECT 127.0.0.1:0 HTTP/1.1\r\n\r\n", 400},
-        {"CONNECT [::1 HTTP/1.1\r\n\r\n", 400},
-        {"GET http://exa_mple..com/ HTTP/1.1\r\n\r\n", 400},
+            {"GET /relative HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400},
+            {"GET http://user@127.0.0.1/ HTTP/1.1\r\n\r\n", 400},
+            {"GET ftp://127.0.0.1/ HTTP/1.1\r\n\r\n", 400},
+            {"GARBAGE\r\n\r\n", 400},
+            {"GET http://127.0.0.1/ HTTP/2.0\r\n\r\n", 505},
+            {"POST http://127.0.0.1/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
+            {"POST http://127.0.0.1/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+             "Content-Length: 1\r\n\r\n",
+             400},
+            {"GET https://127.0.0.1/ HTTP/1.1\r\n\r\n", 501},
+            {"CONNECT 127.0.0.1:0 HTTP/1.1\r\n\r\n", 400},
+            {"CONNECT [::1 HTTP/1.1\r\n\r\n", 400},
+            {"GET http://exa_mple..com/ HTTP/1.1\r\n\r\n", 400},
     };
     char *big;
     char *r;
@@ -434,7 +434,7 @@ static void test_http_errors(void **state) {
     free(big);
 }
 
-/* ---- HTTP: CONNECT and upgrades ---------------------------------------------------------------- */
+/* ---- HTTP: CONNECT and upgrades -------------------------------------------------------------- */
 
 static void test_connect_tunnel(void **state) {
     char req[256], buf[64];
@@ -518,12 +518,13 @@ static void test_upgrade(void **state) {
     close(fd);
 }
 
-/* ---- the SSRF / rebinding guard ----------------------------------------------------------------- */
+/* ---- the SSRF / rebinding guard -------------------------------------------------------------- */
 
 static void test_guard(void **state) {
     static const char *blocked[] = {
-        "rebind.test", "metadata.test", "127.0.0.1", "127.1", "2130706433", "0x7f.1",
-        "[::ffff:127.0.0.1]", "0.0.0.0", "169.254.169.254", "[::1]", "localhost",
+            "rebind.test",     "metadata.test", "127.0.0.1",          "127.1",
+            "2130706433",      "0x7f.1",        "[::ffff:127.0.0.1]", "0.0.0.0",
+            "169.254.169.254", "[::1]",         "localhost",
     };
     char req[256];
     char *r;
@@ -572,7 +573,8 @@ static void test_guard_exact_names(void **state) {
     assert_int_equal(F.http.accepted, 1);
 }
 
-/* ---- DNS ----------------------------------------------------------------------------------------- */
+/* ---- DNS
+ * ----------------------------------------------------------------------------------------- */
 
 static void test_dns_slow_does_not_stall(void **state) {
     proxy_options o = {.connect_timeout_ms = 600};
@@ -593,8 +595,7 @@ static void test_dns_slow_does_not_stall(void **state) {
     /* meanwhile other requests are served at once */
     t0 = h_now_ms();
     for (int i = 0; i < 5; i++) {
-        snprintf(req, sizeof(req), "GET http://127.0.0.1:%u/hello HTTP/1.1\r\n\r\n",
-                 F.http.port);
+        snprintf(req, sizeof(req), "GET http://127.0.0.1:%u/hello HTTP/1.1\r\n\r\n", F.http.port);
         r = http_once(req, "GET");
         assert_status(r, 200);
         free(r);
@@ -691,7 +692,8 @@ static void test_dns_resolver(void **state) {
     assert_non_null(strstr(err.msg, "not-an-address"));
 }
 
-/* ---- SOCKS5 -------------------------------------------------------------------------------------- */
+/* ---- SOCKS5
+ * -------------------------------------------------------------------------------------- */
 
 static int socks_connect(const uint8_t *req, size_t len, uint8_t *ret_reply) {
     int fd = h_connect(AF_INET, F.sport);
@@ -878,7 +880,7 @@ static void test_http_ipv6_literal(void **state) {
     free(r);
 }
 
-/* ---- upstream proxy (§6.4) ---------------------------------------------------------------------- */
+/* ---- upstream proxy (§6.4) ------------------------------------------------------------------- */
 
 static void test_upstream(void **state) {
     fence_config *up_cfg = fence_config_new();
@@ -893,8 +895,9 @@ static void test_upstream(void **state) {
     /* the upstream is a second fence proxy that allows only grey.test... which resolves inside,
      * so it is named exactly there */
     fake_dns_add(&F.dns, "grey.test", "127.0.0.1");
-    assert_int_equal(fence_config_list_append_string(up_cfg, FENCE_CFG_NETWORK_ALLOWED_DOMAINS,
-                                                     "grey.test"), 0);
+    assert_int_equal(
+            fence_config_list_append_string(up_cfg, FENCE_CFG_NETWORK_ALLOWED_DOMAINS, "grey.test"),
+            0);
     {
         char servers[64];
         proxy_options o = {.dns_servers = servers};
@@ -988,7 +991,8 @@ static void test_upstream_bad_url(void **state) {
     }
 }
 
-/* ---- log matrix (§6.7) --------------------------------------------------------------------------- */
+/* ---- log matrix (§6.7)
+ * --------------------------------------------------------------------------- */
 
 static void test_log_matrix(void **state) {
     char url[128];
@@ -1006,8 +1010,9 @@ static void test_log_matrix(void **state) {
     assert_int_equal(nlines, 0); /* -m: allowed traffic is not logged */
     assert_403(get("http://blocked.test/"));
     assert_int_equal(nlines, 1); /* -m: the block, but no filter line */
-    assert_true(find_line("[fence:http] ", " \u2717 GET     403 blocked.test http://blocked.test/ (",
-                          "s)", NULL) == 0);
+    assert_true(find_line("[fence:http] ",
+                          " \u2717 GET     403 blocked.test http://blocked.test/ (", "s)",
+                          NULL) == 0);
     {
         /* HH:MM:SS timestamp right after the prefix */
         const char *ts = lines[0] + strlen("[fence:http] ");
@@ -1025,9 +1030,9 @@ static void test_log_format_helpers(void **state) {
         uint64_t ms;
         const char *want;
     } cases[] = {
-        {0, "0s"}, {1, "1ms"}, {999, "999ms"}, {1000, "1s"}, {1500, "1.5s"}, {1234, "1.234s"},
-        {1230, "1.23s"}, {60000, "1m0s"}, {61500, "1m1.5s"}, {3600000, "1h0m0s"},
-        {3723004, "1h2m3.004s"},
+            {0, "0s"},         {1, "1ms"},          {999, "999ms"},          {1000, "1s"},
+            {1500, "1.5s"},    {1234, "1.234s"},    {1230, "1.23s"},         {60000, "1m0s"},
+            {61500, "1m1.5s"}, {3600000, "1h0m0s"}, {3723004, "1h2m3.004s"},
     };
     char buf[48];
     char url[200];
@@ -1044,12 +1049,12 @@ static void test_log_format_helpers(void **state) {
              "0123456789012345678901234567890123456789012345678901234567890123456789");
     r = get(url);
     free(r);
-    assert_true(find_line("http://blocked.test/0123456789012345678901234567890123456... (",
-                          NULL) >= 0);
+    assert_true(find_line("http://blocked.test/0123456789012345678901234567890123456... (", NULL) >=
+                0);
     assert_true(find_line("[fence:filter] No config", NULL) < 0);
 }
 
-/* ---- limits, timeouts, cleanup ------------------------------------------------------------------ */
+/* ---- limits, timeouts, cleanup --------------------------------------------------------------- */
 
 static void test_max_conns(void **state) {
     proxy_options o = {.max_conns = 3};
@@ -1092,8 +1097,10 @@ static void test_max_conns(void **state) {
 }
 
 static void test_timeouts(void **state) {
-    proxy_options o = {.header_timeout_ms = 150, .response_timeout_ms = 200,
-                       .handshake_timeout_ms = 150, .tunnel_idle_timeout_ms = 200};
+    proxy_options o = {.header_timeout_ms = 150,
+                       .response_timeout_ms = 200,
+                       .handshake_timeout_ms = 150,
+                       .tunnel_idle_timeout_ms = 200};
     char req[256];
     char *r;
     int fd;
@@ -1309,31 +1316,31 @@ static void test_listener_added_late(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_http_allowed_and_denied, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_http_request_rewrite, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_http_bodies, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_http_keepalive_pipelining, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connect_tunnel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connect_denied_and_502, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_guard, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_guard_exact_names, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dns_slow_does_not_stall, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dns_resolver, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_socks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_socks_ipv6, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_http_ipv6_literal, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_upstream, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_upstream_bad_url, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_log_matrix, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_log_format_helpers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_max_conns, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_many_tunnels_release_everything, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_splice_tunnel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stop_aborts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_listener_added_late, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_http_allowed_and_denied, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_http_request_rewrite, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_http_bodies, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_http_keepalive_pipelining, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_connect_tunnel, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_connect_denied_and_502, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_guard, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_guard_exact_names, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_dns_slow_does_not_stall, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_dns_resolver, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_socks, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_socks_ipv6, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_http_ipv6_literal, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_upstream, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_upstream_bad_url, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_log_matrix, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_log_format_helpers, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_max_conns, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_many_tunnels_release_everything, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_splice_tunnel, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_stop_aborts, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_listener_added_late, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
