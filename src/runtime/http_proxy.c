@@ -56,6 +56,14 @@ typedef enum hstate {
     HS_CLOSING,   /* flushing the last response, then draining, then close */
 } hstate;
 
+/* Where a message body ends, tracked while it is relayed verbatim. */
+typedef struct hbody {
+    http_body kind;
+    uint64_t left; /* HTTP_BODY_LENGTH: bytes still to come */
+    http_chunked chunk;
+    bool done;
+} hbody;
+
 typedef struct hconn {
     pconn base;
     proxy *px;
@@ -79,14 +87,10 @@ typedef struct hconn {
     size_t url_len;
     uint64_t start_ms;
     http_framing req;
-    bool req_done;
-    uint64_t req_left;
-    http_chunked req_chunk;
+    hbody reqb;
     bool resp_head;
     http_framing resp;
-    bool resp_done;
-    uint64_t resp_left;
-    http_chunked resp_chunk;
+    hbody respb;
     int status;
     bool close_after;
     dial *dial;
@@ -131,11 +135,7 @@ static void release(hconn *c, bool close_fds) {
     iobuf_free(&c->cout);
     iobuf_free(&c->uin);
     iobuf_free(&c->uout);
-    proxy_conn_unlink(&c->base);
-    /* the loop may still hold events for this connection in the current batch */
-    if (evloop_defer(c->px->loop, free, c) < 0) {
-        /* leak the inert object rather than risk a use after free */
-    }
+    proxy_conn_free_later(&c->base, c);
 }
 
 static void hconn_abort(pconn *base) {
@@ -323,14 +323,16 @@ static int append_request_head(hconn *c, const http_request *r, const http_targe
     return e ? -ENOBUFS : 0;
 }
 
+static void body_start(hbody *b, const http_framing *f) {
+    *b = (hbody){.kind = f->body, .left = f->length, .done = f->body == HTTP_BODY_NONE};
+}
+
 static void start_exchange(hconn *c) {
     c->state = HS_EXCHANGE;
-    c->req_done = c->req.body == HTTP_BODY_NONE;
-    c->req_left = c->req.length;
-    c->req_chunk = (http_chunked){0};
-    c->resp_head = c->resp_done = false;
-    c->resp_chunk = (http_chunked){0};
-    if (c->req_done)
+    body_start(&c->reqb, &c->req);
+    c->resp_head = false;
+    c->respb = (hbody){0};
+    if (c->reqb.done)
         arm(c, c->px->opt.response_timeout_ms);
     else
         arm(c, c->px->opt.idle_timeout_ms);
@@ -585,33 +587,43 @@ static void on_dial(void *userdata, const dial_result *res) {
 
 /* ---- the exchange ---------------------------------------------------------------------------- */
 
-/* Request body: cin -> uout. Returns -1 on bad chunked framing. */
-static int pump_request(hconn *c) {
-    while (!c->req_done && c->cin.len > 0 && iobuf_room(&c->uout) > 0) {
-        size_t n = c->cin.len < iobuf_room(&c->uout) ? c->cin.len : iobuf_room(&c->uout);
-        bool done = false;
+/* Moves body bytes from src to dst, as many as the framing and dst's room allow (an
+ * until-close body ends at the source's EOF, which the caller reports). Returns 1 when bytes
+ * moved, 0 when none could, -1 on bad chunked framing. */
+static int body_pump(hconn *c, hbody *b, iobuf *src, iobuf *dst) {
+    int moved = 0;
 
-        if (c->req.body == HTTP_BODY_LENGTH) {
-            if (n > c->req_left)
-                n = (size_t) c->req_left;
-            c->req_left -= n;
-            done = c->req_left == 0;
-        } else {
-            ssize_t k = httpparse_chunked(&c->req_chunk, iobuf_head(&c->cin), n, &done);
+    while (!b->done && src->len > 0 && iobuf_room(dst) > 0) {
+        size_t n = src->len < iobuf_room(dst) ? src->len : iobuf_room(dst);
+
+        if (b->kind == HTTP_BODY_LENGTH) {
+            if (n > b->left)
+                n = (size_t) b->left;
+            b->left -= n;
+            b->done = b->left == 0;
+        } else if (b->kind == HTTP_BODY_CHUNKED) {
+            ssize_t k = httpparse_chunked(&b->chunk, iobuf_head(src), n, &b->done);
 
             if (k < 0)
                 return -1;
             n = (size_t) k;
         }
-        if (iobuf_move(&c->uout, &c->cin, n) < 0)
+        if (iobuf_move(dst, src, n) < 0)
             return -1;
         touch(c, c->px->opt.idle_timeout_ms);
-        if (done) {
-            c->req_done = true;
-            if (!c->resp_head)
-                arm(c, c->px->opt.response_timeout_ms);
-        }
+        moved = 1;
     }
+    return moved;
+}
+
+/* Request body: cin -> uout. Returns -1 on bad chunked framing. */
+static int pump_request(hconn *c) {
+    bool was_done = c->reqb.done;
+
+    if (body_pump(c, &c->reqb, &c->cin, &c->uout) < 0)
+        return -1;
+    if (c->reqb.done && !was_done && !c->resp_head)
+        arm(c, c->px->opt.response_timeout_ms);
     return 0;
 }
 
@@ -677,8 +689,7 @@ static int response_head(hconn *c) {
     }
     iobuf_consume(&c->uin, (size_t) n);
     c->resp_head = true;
-    c->resp_left = c->resp.length;
-    c->resp_done = c->resp.body == HTTP_BODY_NONE;
+    body_start(&c->respb, &c->resp);
     touch(c, c->px->opt.idle_timeout_ms);
     if (c->resp.upgrade) {
         log_request(c, c->via_upstream ? PROXY_UPSTREAM_OK : PROXY_ALLOWED, 101);
@@ -690,35 +701,15 @@ static int response_head(hconn *c) {
 
 /* Response body: uin -> cout. Returns -1 on bad framing. */
 static int pump_response(hconn *c) {
-    while (!c->resp_done && c->uin.len > 0 && iobuf_room(&c->cout) > 0) {
-        size_t n = c->uin.len < iobuf_room(&c->cout) ? c->uin.len : iobuf_room(&c->cout);
-        bool done = false;
-
-        if (c->resp.body == HTTP_BODY_LENGTH) {
-            if (n > c->resp_left)
-                n = (size_t) c->resp_left;
-            c->resp_left -= n;
-            done = c->resp_left == 0;
-        } else if (c->resp.body == HTTP_BODY_CHUNKED) {
-            ssize_t k = httpparse_chunked(&c->resp_chunk, iobuf_head(&c->uin), n, &done);
-
-            if (k < 0)
-                return -1;
-            n = (size_t) k;
-        }
-        if (iobuf_move(&c->cout, &c->uin, n) < 0)
-            return -1;
-        touch(c, c->px->opt.idle_timeout_ms);
-        if (done)
-            c->resp_done = true;
-    }
-    if (!c->resp_done && c->resp.body == HTTP_BODY_UNTIL_CLOSE && c->up_eof && c->uin.len == 0)
-        c->resp_done = true;
+    if (body_pump(c, &c->respb, &c->uin, &c->cout) < 0)
+        return -1;
+    if (!c->respb.done && c->respb.kind == HTTP_BODY_UNTIL_CLOSE && c->up_eof && c->uin.len == 0)
+        c->respb.done = true;
     return 0;
 }
 
 static void next_request(hconn *c) {
-    bool reusable = c->resp.keep_alive && c->req_done && c->uin.len == 0 && !c->up_eof &&
+    bool reusable = c->resp.keep_alive && c->reqb.done && c->uin.len == 0 && !c->up_eof &&
                     c->resp.body != HTTP_BODY_UNTIL_CLOSE;
 
     log_request(c, c->via_upstream ? PROXY_UPSTREAM_OK : PROXY_ALLOWED, c->status);
@@ -727,7 +718,7 @@ static void next_request(hconn *c) {
     } else {
         close_upstream(c);
     }
-    if (c->close_after || !c->req_done) {
+    if (c->close_after || !c->reqb.done) {
         begin_closing(c);
         return;
     }
@@ -753,7 +744,7 @@ static void exchange(hconn *c) {
         release(c, true);
         return;
     }
-    if (!c->resp_done) {
+    if (!c->respb.done) {
         if (c->up_eof && c->uin.len == 0)
             release(c, true); /* truncated body: the client must see the connection drop */
         return;
@@ -905,7 +896,7 @@ static void step(hconn *c) {
         upconnect(c);
         break;
     case HS_EXCHANGE:
-        if (c->client_eof && !c->req_done && c->cin.len == 0) {
+        if (c->client_eof && !c->reqb.done && c->cin.len == 0) {
             release(c, true); /* the request body was cut short */
             return;
         }
@@ -945,29 +936,24 @@ static void process(hconn *c) {
         update_masks(c);
 }
 
-static void on_client(evloop *loop, int fd, uint32_t events, void *userdata) {
-    hconn *c = userdata;
-
-    (void) loop;
-    (void) fd;
-    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
-        if (read_client(c) < 0)
-            return;
+static void on_event(hconn *c, uint32_t events, int (*reader)(hconn *c)) {
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) && reader(c) < 0)
+        return;
     if (flush(c) < 0)
         return;
     process(c);
 }
 
-static void on_upstream(evloop *loop, int fd, uint32_t events, void *userdata) {
-    hconn *c = userdata;
-
+static void on_client(evloop *loop, int fd, uint32_t events, void *userdata) {
     (void) loop;
     (void) fd;
-    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
-        (void) read_upstream(c);
-    if (flush(c) < 0)
-        return;
-    process(c);
+    on_event(userdata, events, read_client);
+}
+
+static void on_upstream(evloop *loop, int fd, uint32_t events, void *userdata) {
+    (void) loop;
+    (void) fd;
+    on_event(userdata, events, read_upstream);
 }
 
 static void on_timer(evloop *loop, evloop_timer *t, void *userdata) {

@@ -440,7 +440,7 @@ enum {
     CH_DONE,
 };
 
-static int hexval(char c) {
+int http_hexval(char c) {
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
@@ -466,7 +466,7 @@ static void next_size_line(http_chunked *c) {
 static int chunk_step(http_chunked *c, char ch) {
     switch (c->state) {
     case CH_SIZE: {
-        int v = hexval(ch);
+        int v = http_hexval(ch);
 
         if (v >= 0) {
             if (c->remaining >> 56)

@@ -125,6 +125,9 @@ typedef struct http_chunked {
  * the body (the blank line after the trailers) was consumed. Returns -1 on bad framing. */
 ssize_t httpparse_chunked(http_chunked *c, const char *buf, size_t len, bool *ret_done);
 
+/* The value of a hex digit, or -1. */
+int http_hexval(char c);
+
 /* ---- request targets ------------------------------------------------------------------------- */
 
 typedef struct http_target {

@@ -9,35 +9,36 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "util/fbuf.h"
+
 #define IOBUF_MIN 4096
 
 size_t iobuf_room(const iobuf *b) {
     return b->len >= b->max ? 0 : b->max - b->len;
 }
 
-/* Makes room for n more bytes at the tail (n <= room). */
+/* Makes room for n more bytes at the tail: compacts first, then grows with fbuf's bounded
+ * doubling (which also keeps a byte for a NUL terminator that a queue does not need). */
 static int reserve(iobuf *b, size_t n) {
-    size_t need = b->len + n, cap;
-    char *p;
+    fbuf f;
+    int r;
 
     if (n > iobuf_room(b))
         return -ENOBUFS;
-    if (b->off > 0 && b->off + need > b->cap) {
+    if (b->off + b->len + n <= b->cap)
+        return 0;
+    if (b->off > 0) {
         memmove(b->data, b->data + b->off, b->len);
         b->off = 0;
+        if (b->len + n <= b->cap)
+            return 0;
     }
-    if (b->off + need <= b->cap)
-        return 0;
-    cap = b->cap ? b->cap : IOBUF_MIN;
-    while (cap < need)
-        cap *= 2;
-    if (cap > b->max)
-        cap = b->max;
-    p = realloc(b->data, cap);
-    if (!p)
-        return -ENOMEM;
-    b->data = p;
-    b->cap = cap;
+    f = (fbuf){.data = b->data, .len = b->len, .cap = b->cap, .max = b->max};
+    r = fbuf_reserve(&f, n);
+    if (r < 0)
+        return r;
+    b->data = f.data;
+    b->cap = f.cap;
     return 0;
 }
 
@@ -84,10 +85,12 @@ ssize_t iobuf_read(iobuf *b, int fd, bool *ret_full) {
     if (want == 0)
         return -ENOBUFS;
     /* read into what is allocated; grow (doubling) only when that is full */
-    if (b->cap > b->off + b->len)
-        want = b->cap - b->off - b->len;
-    else if (want > (b->cap ? b->cap : IOBUF_MIN))
+    if (b->cap > b->off + b->len) {
+        if (b->cap - b->off - b->len < want)
+            want = b->cap - b->off - b->len;
+    } else if (want > (b->cap ? b->cap : IOBUF_MIN)) {
         want = b->cap ? b->cap : IOBUF_MIN;
+    }
     r = reserve(b, want);
     if (r < 0)
         return r;

@@ -63,6 +63,15 @@ void proxy_conn_unlink(pconn *c) {
         px->trim_timer = evloop_timer_add(px->loop, PROXY_TRIM_DELAY_MS, on_trim, px);
 }
 
+void proxy_conn_free_later(pconn *c, void *object) {
+    proxy *px = c->px;
+
+    proxy_conn_unlink(c);
+    if (evloop_defer(px->loop, free, object) < 0) {
+        /* leak the inert object rather than risk a use after free */
+    }
+}
+
 typedef struct ptunnel {
     pconn base;
     tunnel *t;
@@ -427,16 +436,6 @@ int proxy_listener_port(const proxy *p, proxy_kind kind) {
 
 /* ---- upstream proxy URL (§4.6: http:// only) ------------------------------------------------- */
 
-static int unhex(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static void base64(const unsigned char *in, size_t n, char *out) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t o = 0;
@@ -461,8 +460,8 @@ static int upstream_auth(proxy *p, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (k == sizeof(raw))
             return -1;
-        if (s[i] == '%' && i + 2 < n && unhex(s[i + 1]) >= 0 && unhex(s[i + 2]) >= 0) {
-            raw[k++] = (unsigned char) (unhex(s[i + 1]) << 4 | unhex(s[i + 2]));
+        if (s[i] == '%' && i + 2 < n && http_hexval(s[i + 1]) >= 0 && http_hexval(s[i + 2]) >= 0) {
+            raw[k++] = (unsigned char) (http_hexval(s[i + 1]) << 4 | http_hexval(s[i + 2]));
             i += 2;
         } else {
             raw[k++] = (unsigned char) s[i];

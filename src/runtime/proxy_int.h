@@ -68,6 +68,9 @@ struct proxy {
 
 void proxy_conn_link(proxy *px, pconn *c);
 void proxy_conn_unlink(pconn *c);
+/* Unlinks c and frees `object` (the connection that embeds c) after the current loop
+ * iteration, since the loop may still hold events for it in this batch. */
+void proxy_conn_free_later(pconn *c, void *object);
 
 /* Turns a client and a remote connection into a tunnel (both fds are taken, also on failure).
  * to_remote/to_client are sent first. Returns 0 or a negative errno (then both are closed). */

@@ -65,10 +65,7 @@ static void srelease(sconn *c, bool close_fd) {
     if (close_fd)
         safe_close(c->fd);
     c->fd = -1;
-    proxy_conn_unlink(&c->base);
-    if (evloop_defer(c->px->loop, free, c) < 0) {
-        /* leak the inert object rather than risk a use after free */
-    }
+    proxy_conn_free_later(&c->base, c);
 }
 
 static void sabort(pconn *base) {
@@ -189,6 +186,18 @@ static void consume(sconn *c, size_t n) {
     c->inlen -= n;
 }
 
+/* A parser result <= 0: wait (0), refuse with a reply, or drop a client that is not
+ * speaking SOCKS5. */
+static void protocol_error(sconn *c, int n) {
+    if (n == 0)
+        return;
+    c->px->st.errors++;
+    if (n == SOCKS5_ERR_REPLY)
+        fail(c, c->req.reply);
+    else
+        srelease(c, true);
+}
+
 static void step(sconn *c) {
     int n;
     bool noauth = false;
@@ -198,11 +207,8 @@ static void step(sconn *c) {
     switch (c->state) {
     case SS_GREETING:
         n = socks5_parse_greeting(c->in, c->inlen, &noauth);
-        if (n == 0)
-            return;
-        if (n < 0) {
-            c->px->st.errors++;
-            srelease(c, true);
+        if (n <= 0) {
+            protocol_error(c, n);
             return;
         }
         consume(c, (size_t) n);
@@ -217,16 +223,8 @@ static void step(sconn *c) {
         /* FALLTHROUGH */
     case SS_REQUEST:
         n = socks5_parse_request(c->in, c->inlen, &c->req);
-        if (n == 0)
-            return;
-        if (n == SOCKS5_ERR_REPLY) {
-            c->px->st.errors++;
-            fail(c, c->req.reply);
-            return;
-        }
-        if (n < 0) {
-            c->px->st.errors++;
-            srelease(c, true);
+        if (n <= 0) {
+            protocol_error(c, n);
             return;
         }
         consume(c, (size_t) n);

@@ -14,7 +14,7 @@
  *
  * Port 0 picks a free port. When ready it prints one line on stdout:
  *   READY pid=<pid> http=<port> socks=<port>
- * SIGUSR1 prints "STATS key=value ..." (including fds and rss_kb of this process) on stdout;
+ * SIGUSR1 prints "STATS key=value ..." (the proxy's counters) on stdout;
  * SIGTERM or SIGINT stops it cleanly (exit 0) after printing the final STATS line.
  */
 #include <errno.h>
@@ -29,7 +29,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <dirent.h>
 
 #include "config/config.h"
 #include "policy/netpol.h"
@@ -95,47 +94,19 @@ static int make_listener(const char *spec) {
     return fd;
 }
 
-static long count_fds(void) {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *de;
-    long n = 0;
-
-    if (!d)
-        return -1;
-    while ((de = readdir(d)))
-        if (de->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1; /* the directory's own fd */
-}
-
-static long rss_kb(void) {
-    FILE *f = fopen("/proc/self/status", "re");
-    char line[256];
-    long kb = -1;
-
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-            break;
-    fclose(f);
-    return kb;
-}
-
 static void print_stats(proxy *p) {
     proxy_stats st;
 
     proxy_get_stats(p, &st);
     printf("STATS accepted=%llu refused=%llu active=%llu tunnels=%llu tunnels_total=%llu "
            "requests=%llu blocked=%llu errors=%llu bytes_to_remote=%llu bytes_to_client=%llu "
-           "dns_pending=%llu fds=%ld rss_kb=%ld\n",
+           "dns_pending=%llu\n",
            (unsigned long long) st.accepted, (unsigned long long) st.refused,
            (unsigned long long) st.active, (unsigned long long) st.tunnels,
            (unsigned long long) st.tunnels_total, (unsigned long long) st.requests,
            (unsigned long long) st.blocked, (unsigned long long) st.errors,
            (unsigned long long) st.bytes_to_remote, (unsigned long long) st.bytes_to_client,
-           (unsigned long long) st.dns_pending, count_fds(), rss_kb());
+           (unsigned long long) st.dns_pending);
     fflush(stdout);
 }
 

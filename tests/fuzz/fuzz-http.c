@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "fuzz-live.h"
 #include "policy/netpol.h"
 #include "runtime/evloop.h"
 #include "runtime/httpparse.h"
@@ -34,9 +35,20 @@ static size_t piece(uint8_t pattern, size_t i) {
     return 1 + (size_t) ((pattern >> (i % 8)) & 15) * (size_t) (pattern % 7 + 1);
 }
 
-static void check_request(const char *buf, size_t len, uint8_t pattern) {
-    static http_request r, p;
-    int whole = httpparse_request(buf, len, &r);
+typedef int (*head_parser)(const char *buf, size_t len, void *scratch);
+
+static int parse_req(const char *buf, size_t len, void *scratch) {
+    return httpparse_request(buf, len, scratch);
+}
+
+static int parse_resp(const char *buf, size_t len, void *scratch) {
+    return httpparse_response(buf, len, scratch);
+}
+
+/* The stream split at the pattern's points gives the same answer as in one piece: a prefix of
+ * a valid head is never an error, and the head is complete exactly at the same length. */
+static void check_prefixes(head_parser parse, const char *buf, size_t len, uint8_t pattern,
+                           int whole, void *scratch) {
     size_t at = 0;
 
     for (size_t i = 0; at < len; i++) {
@@ -45,13 +57,19 @@ static void check_request(const char *buf, size_t len, uint8_t pattern) {
         at += piece(pattern, i);
         if (at > len)
             at = len;
-        part = httpparse_request(buf, at, &p);
+        part = parse(buf, at, scratch);
         if (whole > 0) {
-            /* a prefix of a valid head is never an error; complete exactly at `whole` */
             assert(part >= 0);
             assert(part == 0 ? at < (size_t) whole : part == whole);
         }
     }
+}
+
+static void check_request(const char *buf, size_t len, uint8_t pattern) {
+    static http_request r, scratch;
+    int whole = httpparse_request(buf, len, &r);
+
+    check_prefixes(parse_req, buf, len, pattern, whole, &scratch);
     if (whole > 0) {
         http_framing f;
         http_target t;
@@ -76,22 +94,10 @@ static void check_request(const char *buf, size_t len, uint8_t pattern) {
 }
 
 static void check_response(const char *buf, size_t len, uint8_t pattern) {
-    static http_response r, p;
+    static http_response r, scratch;
     int whole = httpparse_response(buf, len, &r);
-    size_t at = 0;
 
-    for (size_t i = 0; at < len; i++) {
-        int part;
-
-        at += piece(pattern, i);
-        if (at > len)
-            at = len;
-        part = httpparse_response(buf, at, &p);
-        if (whole > 0) {
-            assert(part >= 0);
-            assert(part == 0 ? at < (size_t) whole : part == whole);
-        }
-    }
+    check_prefixes(parse_resp, buf, len, pattern, whole, &scratch);
     if (whole > 0) {
         static const http_str methods[] = {{"GET", 3}, {"HEAD", 4}, {"CONNECT", 7}};
         http_framing f;
@@ -160,61 +166,12 @@ static void check_target(const char *buf, size_t len) {
     }
 }
 
-/* ---- mode 4: a live proxy -------------------------------------------------------------------- */
+/* ---- mode 4: a live proxy ------------------------------------------------------------------ */
 
-static evloop *loop;
-static proxy *px;
-
-static void live_init(void) {
-    fence_config *cfg = fence_config_new();
-    proxy_options o = {
-            .dns_servers = "127.0.0.1:1", .header_timeout_ms = 50, .keepalive_timeout_ms = 50};
-
-    signal(SIGPIPE, SIG_IGN);
-    /* deny everything but the grey zone... which goes to an upstream that is never there */
-    fence_config_list_append_string(cfg, FENCE_CFG_NETWORK_DENIED_DOMAINS, "*.denied.test");
-    if (evloop_new(&loop) < 0 || proxy_new(loop, cfg, NULL, &o, &px, NULL) < 0)
-        abort();
-    fence_config_free(cfg);
-}
+static fuzz_live live;
 
 static void check_live(const uint8_t *buf, size_t len, uint8_t pattern) {
-    int sv[2];
-    size_t at = 0;
-    proxy_stats st;
-    char sink[65536];
-
-    if (!loop)
-        live_init();
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
-        abort();
-    if (proxy_adopt(px, PROXY_HTTP, sv[1]) < 0)
-        abort();
-    for (size_t i = 0; at < len; i++) {
-        size_t n = piece(pattern, i);
-
-        if (n > len - at)
-            n = len - at;
-        if (send(sv[0], buf + at, n, MSG_NOSIGNAL) < 0)
-            break;
-        at += n;
-        evloop_run_once(loop, 0);
-        while (recv(sv[0], sink, sizeof(sink), MSG_DONTWAIT) > 0)
-            ;
-    }
-    shutdown(sv[0], SHUT_WR);
-    /* run until the proxy let go of the connection (it has its own timeouts) */
-    for (int i = 0; i < 2000; i++) {
-        proxy_get_stats(px, &st);
-        if (st.active == 0)
-            break;
-        evloop_run_once(loop, 1);
-        while (recv(sv[0], sink, sizeof(sink), MSG_DONTWAIT) > 0)
-            ;
-    }
-    proxy_get_stats(px, &st);
-    assert(st.active == 0);
-    close(sv[0]);
+    fuzz_live_feed(&live, PROXY_HTTP, buf, len, pattern, piece, NULL, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "fuzz-live.h"
 #include "policy/netpol.h"
 #include "runtime/evloop.h"
 #include "runtime/proxy.h"
@@ -115,17 +116,19 @@ static void check_machine(const uint8_t *buf, size_t len, uint8_t pattern) {
 
 /* ---- mode 1: a live proxy ------------------------------------------------------------------ */
 
-static evloop *loop;
-static proxy *px;
+static fuzz_live live;
 
-static void live_init(void) {
-    fence_config *cfg = fence_config_new();
-    proxy_options o = {.dns_servers = "127.0.0.1:1", .handshake_timeout_ms = 50};
+typedef struct collected {
+    uint8_t out[64];
+    size_t n;
+} collected;
 
-    signal(SIGPIPE, SIG_IGN);
-    if (evloop_new(&loop) < 0 || proxy_new(loop, cfg, NULL, &o, &px, NULL) < 0)
-        abort();
-    fence_config_free(cfg);
+static void collect(const uint8_t *p, size_t n, void *userdata) {
+    collected *c = userdata;
+
+    assert(c->n + n < sizeof(c->out)); /* a method answer and one reply at most */
+    memcpy(c->out + c->n, p, n);
+    c->n += n;
 }
 
 /* Checks that the bytes the proxy sent form a method answer optionally followed by one
@@ -146,53 +149,10 @@ static void check_replies(const uint8_t *out, size_t n) {
 }
 
 static void check_live(const uint8_t *buf, size_t len, uint8_t pattern) {
-    uint8_t out[64];
-    size_t nout = 0, at = 0;
-    int sv[2];
-    proxy_stats st;
+    collected c = {.n = 0};
 
-    if (!loop)
-        live_init();
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
-        abort();
-    if (proxy_adopt(px, PROXY_SOCKS, sv[1]) < 0)
-        abort();
-    for (size_t i = 0; at < len; i++) {
-        size_t n = piece(pattern, i);
-        ssize_t k;
-
-        if (n > len - at)
-            n = len - at;
-        if (send(sv[0], buf + at, n, MSG_NOSIGNAL) < 0)
-            break;
-        at += n;
-        evloop_run_once(loop, 0);
-        while ((k = recv(sv[0], out + nout, sizeof(out) - nout, MSG_DONTWAIT)) > 0)
-            nout += (size_t) k;
-        assert(nout < sizeof(out));
-    }
-    shutdown(sv[0], SHUT_WR);
-    for (int i = 0; i < 2000; i++) {
-        ssize_t k;
-
-        proxy_get_stats(px, &st);
-        if (st.active == 0)
-            break;
-        evloop_run_once(loop, 1);
-        while ((k = recv(sv[0], out + nout, sizeof(out) - nout, MSG_DONTWAIT)) > 0)
-            nout += (size_t) k;
-        assert(nout < sizeof(out));
-    }
-    proxy_get_stats(px, &st);
-    assert(st.active == 0);
-    {
-        ssize_t k;
-
-        while ((k = recv(sv[0], out + nout, sizeof(out) - nout, MSG_DONTWAIT)) > 0)
-            nout += (size_t) k;
-    }
-    check_replies(out, nout);
-    close(sv[0]);
+    fuzz_live_feed(&live, PROXY_SOCKS, buf, len, pattern, piece, collect, &c);
+    check_replies(c.out, c.n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

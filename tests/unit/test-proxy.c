@@ -968,6 +968,33 @@ static void test_upstream(void **state) {
     fence_config_free(up_cfg);
 }
 
+static void test_upstream_credentials(void **state) {
+    char url[96];
+    char *r;
+
+    (void) state;
+    /* the "upstream" is the plain origin: it answers anything with 404, which is enough to see
+     * what it was sent */
+    snprintf(url, sizeof(url), "http://us%%65r:p%%40ss@127.0.0.1:%u/", F.http.port);
+    fence_config_set_string(F.cfg, FENCE_CFG_NETWORK_UPSTREAM_PROXY, url);
+    start_proxy(NULL);
+    r = http_once("CONNECT grey.test:443 HTTP/1.1\r\n\r\n", "CONNECT");
+    assert_status(r, 403); /* the upstream did not say 200 */
+    free(r);
+    assert_non_null(strstr(F.http.last_head, "CONNECT grey.test:443 HTTP/1.1\r\n"));
+    assert_non_null(strstr(F.http.last_head, "\r\nHost: grey.test:443\r\n"));
+    assert_non_null(strstr(F.http.last_head, "\r\nProxy-Authorization: Basic dXNlcjpwQHNz\r\n"));
+    r = http_once("GET http://grey.test/x HTTP/1.1\r\nProxy-Authorization: Basic c2FuZGJveA==\r\n"
+                  "\r\n",
+                  "GET");
+    assert_status(r, 404); /* relayed from the upstream */
+    free(r);
+    /* absolute-form kept for the upstream; the client's credentials never leave */
+    assert_non_null(strstr(F.http.last_head, "GET http://grey.test/x HTTP/1.1\r\n"));
+    assert_non_null(strstr(F.http.last_head, "Proxy-Authorization: Basic dXNlcjpwQHNz"));
+    assert_null(strstr(F.http.last_head, "c2FuZGJveA=="));
+}
+
 static void test_upstream_bad_url(void **state) {
     fence_error err = {0};
     proxy *p = NULL;
@@ -1332,6 +1359,7 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_socks_ipv6, setup, teardown),
             cmocka_unit_test_setup_teardown(test_http_ipv6_literal, setup, teardown),
             cmocka_unit_test_setup_teardown(test_upstream, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_upstream_credentials, setup, teardown),
             cmocka_unit_test_setup_teardown(test_upstream_bad_url, setup, teardown),
             cmocka_unit_test_setup_teardown(test_log_matrix, setup, teardown),
             cmocka_unit_test_setup_teardown(test_log_format_helpers, setup, teardown),
