@@ -78,9 +78,11 @@ def main():
                 "connect": curl("-p", "-x", p.url, url),
                 "socks": curl("--socks5-hostname", f"127.0.0.1:{p.socks}", url),
             }
-        # a direct connection to the public origin works here (no sandbox in this test), and
         # a name can only be resolved through the proxy: the host has no resolver for .test
         out["direct_name"] = curl("--noproxy", "*", "http://a.allowed.test:8080/hello")
+        # the control for the rebinding cases: without the proxy's guard, the loopback service
+        # that rebind.allowed.test points at is reachable (the attack works without fence)
+        out["direct_loopback"] = curl("--noproxy", "*", "http://127.0.0.1:8080/hello")
     print(json.dumps(out))
 
 

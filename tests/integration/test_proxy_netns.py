@@ -61,6 +61,12 @@ def test_rebinding_to_internal_refused(outcome, name):
     assert refused_by_policy(outcome[name]), outcome[name]
 
 
+def test_rebinding_target_reachable_without_the_guard(outcome):
+    # control: the loopback service the rebinding names point at does answer a direct request
+    assert outcome["direct_loopback"][0] == 0
+    assert outcome["direct_loopback"][1] == "hello from origin\n"
+
+
 def test_exact_name_may_reach_loopback(outcome):
     assert allowed(outcome["exact.test"]), outcome["exact.test"]
 

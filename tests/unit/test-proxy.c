@@ -393,6 +393,27 @@ static void test_http_keepalive_pipelining(void **state) {
     close(fd);
 }
 
+static void test_http10_client(void **state) {
+    char req[256];
+    char *r;
+    int fd;
+
+    (void) state;
+    allow("127.0.0.1");
+    start_proxy(NULL);
+    fd = h_connect(AF_INET, F.hport);
+    snprintf(req, sizeof(req), "GET http://127.0.0.1:%u/hello HTTP/1.0\r\n\r\n", F.http.port);
+    assert_int_equal(h_send_str(F.loop, fd, req), 0);
+    r = h_read_response(F.loop, fd, "GET", NULL);
+    assert_status(r, 200);
+    assert_non_null(strstr(r, "\r\nConnection: close\r\n"));
+    free(r);
+    /* forwarded as HTTP/1.0, and the proxy closes after the response */
+    assert_non_null(strstr(F.http.last_head, "GET /hello HTTP/1.0\r\n"));
+    assert_int_equal(h_wait_closed(F.loop, fd, H_TIMEOUT_MS), 0);
+    close(fd);
+}
+
 static void test_http_errors(void **state) {
     static const struct {
         const char *request;
@@ -1347,6 +1368,7 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_http_request_rewrite, setup, teardown),
             cmocka_unit_test_setup_teardown(test_http_bodies, setup, teardown),
             cmocka_unit_test_setup_teardown(test_http_keepalive_pipelining, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_http10_client, setup, teardown),
             cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
             cmocka_unit_test_setup_teardown(test_connect_tunnel, setup, teardown),
             cmocka_unit_test_setup_teardown(test_connect_denied_and_502, setup, teardown),
