@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import proxyutil  # noqa: E402
 from proxyutil import Proxyd, origin  # noqa: E402
 
 RECORDS = {
@@ -56,7 +57,7 @@ def curl(*args):
 
 
 def main():
-    proxyd = sys.argv[1]
+    proxyutil.PROXYD = sys.argv[1]
     for cmd in (["ip", "link", "set", "lo", "up"],
                 ["ip", "addr", "add", "203.0.113.10/32", "dev", "lo"],
                 ["ip", "addr", "add", "198.51.100.20/32", "dev", "lo"]):

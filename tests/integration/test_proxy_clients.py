@@ -11,7 +11,7 @@ host exactly; so "localhost" is allowed by name here (a wildcard would not do).
 import json
 import os
 import re
-import shutil
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -244,6 +244,8 @@ def test_load_through_driver():
     """1,000 concurrent tunnels and 20,000 requests: zero errors, no fd or RSS growth (the
     full 100,000-request run is in bench/)."""
     require(os.access(PROXY_BENCH, os.X_OK), "proxy-bench not built")
+    require(resource.getrlimit(resource.RLIMIT_NOFILE)[1] >= 8192,
+            "the hard RLIMIT_NOFILE is too low for 1,000 tunnels (need 8192)")
     r = subprocess.run([PROXY_BENCH, "load", "--tunnels", "1000", "--requests", "20000"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
