@@ -194,6 +194,14 @@ static void http_date(char buf[static 64]) {
         buf[0] = '\0';
 }
 
+/* Waits for the next request on a kept-alive connection; it may already be in cin. */
+static void await_request(hconn *c) {
+    c->state = HS_HEAD;
+    c->head_started = c->cin.len > 0;
+    c->cin_newline = c->cin.len > 0;
+    arm(c, c->cin.len > 0 ? c->px->opt.header_timeout_ms : c->px->opt.keepalive_timeout_ms);
+}
+
 static void begin_closing(hconn *c) {
     c->state = HS_CLOSING;
     iobuf_consume(&c->cin, c->cin.len); /* from now on, input is drained and dropped */
@@ -226,11 +234,7 @@ static void respond(hconn *c, int status, const char *reason, const char *body, 
         begin_closing(c);
         return;
     }
-    /* ready for the next request, which may already be in cin */
-    c->state = HS_HEAD;
-    c->head_started = c->cin.len > 0;
-    c->cin_newline = c->cin.len > 0;
-    arm(c, c->cin.len > 0 ? c->px->opt.header_timeout_ms : c->px->opt.keepalive_timeout_ms);
+    await_request(c);
 }
 
 /* ---- the request ----------------------------------------------------------------------------- */
@@ -722,10 +726,7 @@ static void next_request(hconn *c) {
         begin_closing(c);
         return;
     }
-    c->state = HS_HEAD;
-    c->head_started = c->cin.len > 0;
-    c->cin_newline = c->cin.len > 0;
-    arm(c, c->cin.len > 0 ? c->px->opt.header_timeout_ms : c->px->opt.keepalive_timeout_ms);
+    await_request(c);
 }
 
 static void exchange(hconn *c) {
