@@ -104,9 +104,14 @@ def test_interactive_bash_pty_relay(env):
     t.expect("/dev/pts/0")
     t.expect("1")
     t.resize(40, 120)  # SIGWINCH to fence: the inner pty follows
-    time.sleep(0.3)
-    t.send("stty size\r")
-    t.expect("40 120")
+    # the relay applies the size asynchronously: ask until it shows (bounded), no fixed sleep
+    for attempt in range(50):
+        t.send("stty size\r")
+        try:
+            t.expect("40 120", timeout=0.5 if attempt < 49 else 15)
+            break
+        except AssertionError:
+            continue
     t.send("echo ok > f.txt && cat f.txt\r")
     t.expect("ok")
     t.send("exit 3\r")
