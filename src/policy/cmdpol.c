@@ -28,30 +28,27 @@ const char *const cmdpol_default_deny[] = {
 /* clang-format on */
 
 static void rule_done(cmdpol_rule *r) {
-    free(r->text);
-    free(r->first);
-    if (r->tok)
-        for (size_t i = 0; i < r->n; i++)
-            free(r->tok[i]);
-    free(r->tok);
+    free(r->tok); /* one block: the token vector, then the strings */
 }
 
 /* The Go tool's tokenizer: split on space/tab outside quotes; quote characters toggle and are
- * dropped; no escapes. Empty tokens are not kept. */
+ * dropped; no escapes. Empty tokens are not kept. Everything of one rule lives in one block:
+ * tok[] | text | token strings | first. */
 static int rule_compile(cmdpol_rule *r, const char *text) {
-    size_t len = strlen(text), k = 0;
+    size_t len = strlen(text), max_tok = len / 2 + 2, k = 0;
     bool sq = false, dq = false;
-    _cleanup_free_ char *cur = malloc(len + 1);
+    char *block, *strings, *cur;
     const char *base;
     size_t blen;
 
     *r = (cmdpol_rule){0};
-    if (!cur)
+    block = malloc(max_tok * sizeof(char *) + 4 * (len + 1));
+    if (!block)
         return -ENOMEM;
-    r->text = strdup(text);
-    r->tok = calloc(len / 2 + 2, sizeof(char *));
-    if (!r->text || !r->tok)
-        return -ENOMEM;
+    r->tok = (char **) block;
+    r->text = block + max_tok * sizeof(char *);
+    memcpy(r->text, text, len + 1);
+    strings = cur = r->text + len + 1;
     for (size_t i = 0; i <= len; i++) {
         char ch = text[i];
 
@@ -61,10 +58,9 @@ static int rule_compile(cmdpol_rule *r, const char *text) {
             dq = !dq;
         } else if (ch == '\0' || ((ch == ' ' || ch == '\t') && !sq && !dq)) {
             if (k > 0) {
-                r->tok[r->n] = strndup(cur, k);
-                if (!r->tok[r->n])
-                    return -ENOMEM;
-                r->n++;
+                cur[k] = '\0';
+                r->tok[r->n++] = cur;
+                cur += k + 1;
                 k = 0;
             }
         } else
@@ -72,15 +68,16 @@ static int rule_compile(cmdpol_rule *r, const char *text) {
     }
     if (r->n == 0)
         return 0;
-    r->first = strdup(r->tok[0]);
-    if (!r->first)
-        return -ENOMEM;
+    /* the raw first token, then token 0 becomes its basename (a suffix, or "." / "/") */
+    r->first = strings + 2 * (len + 1);
+    strcpy(r->first, r->tok[0]);
     base = cmdparse_basename(r->tok[0], strlen(r->tok[0]), &blen);
-    base = strndup(base, blen);
-    if (!base)
-        return -ENOMEM;
-    free(r->tok[0]);
-    r->tok[0] = (char *) base;
+    if (r->tok[0][strspn(r->tok[0], "/")] == '\0')
+        strcpy(r->tok[0], "/"); /* tokens are never empty: only "///" gives the static "/" */
+    else {
+        memmove(r->tok[0], base, blen);
+        r->tok[0][blen] = '\0';
+    }
     return 0;
 }
 
