@@ -50,6 +50,9 @@ typedef struct hdoc {
     bool quoted;     /* delimiter quoted: body is literal, no substitutions */
     bool strip_tabs; /* <<- */
     bool feed_shell; /* the body is the script of a shell reading stdin */
+    bool read;       /* body/body_len are set */
+    const char *body;
+    size_t body_len;
 } hdoc;
 
 typedef struct src {
@@ -67,6 +70,9 @@ typedef struct pctx {
     size_t n_words;
     unsigned depth;
     int err;
+    /* set by parse_list(): the literal output of the list when it is one command whose output
+     * is known (echo/printf with literal arguments, cat of a here-document), else NULL */
+    const char *static_out;
 } pctx;
 
 static int fail(pctx *c, int r) {
@@ -336,7 +342,7 @@ enum { LIST_END = 0, LIST_ESAC = 1, LIST_CASE_ITEM = 2 };
 static int parse_list(pctx *c, src *s, unsigned stop);
 static int parse_script(pctx *c, const char *text, size_t len);
 static int lex_dollar(pctx *c, src *s, wbuf *w, cframe *cf, bool quoted);
-static int lex_backtick(pctx *c, src *s, wbuf *w, bool in_dquote);
+static int lex_backtick(pctx *c, src *s, wbuf *w, cframe *cf, bool in_dquote);
 static int scan_dquote(pctx *c, src *s, wbuf *w);
 static int word_finish(pctx *c, src *s, wbuf *w, cframe *cf);
 static int process_form(pctx *c, formstate *fs, cmdparse_word *W, size_t a, size_t b);
@@ -535,7 +541,7 @@ static int scan_nested(pctx *c, src *s, int open, int close, bool double_close) 
         } else if (ch == '$') {
             lex_dollar(c, s, NULL, NULL, true);
         } else if (ch == '`') {
-            lex_backtick(c, s, NULL, false);
+            lex_backtick(c, s, NULL, NULL, false);
         } else
             s->pos++;
     }
@@ -572,7 +578,7 @@ static int scan_param(pctx *c, src *s) {
         } else if (ch == '$')
             lex_dollar(c, s, NULL, NULL, true);
         else if (ch == '`')
-            lex_backtick(c, s, NULL, false);
+            lex_backtick(c, s, NULL, NULL, false);
         else
             s->pos++;
     }
@@ -588,6 +594,32 @@ static int lex_cmdsubst(pctx *c, src *s) {
         return r;
     r = parse_list(c, s, STOP_RPAREN);
     depth_leave(c);
+    return r < 0 ? r : c->err;
+}
+
+/* Appends a substitution to the word: its literal output when parse_list() found it (trailing
+ * newlines removed; field-split on blanks and newlines when unquoted, as the shell does), else
+ * the raw text as an expansion. */
+static int put_subst(pctx *c, src *s, wbuf *w, cframe *cf, bool quoted, const char *out,
+                     size_t start) {
+    size_t n;
+    int r = 0;
+
+    if (!w)
+        return 0;
+    if (!out)
+        return wb_put_dyn(c, w, s->s + start, s->pos - start);
+    n = strlen(out);
+    while (n > 0 && out[n - 1] == '\n')
+        n--;
+    if (quoted)
+        w->active = true;
+    for (size_t i = 0; i < n && r >= 0; i++) {
+        if (!quoted && (out[i] == ' ' || out[i] == '\t' || out[i] == '\n'))
+            r = wb_break(c, s, w, cf);
+        else
+            r = wb_put(c, w, out[i], A_QUOTED); /* results are not globbed or brace-expanded */
+    }
     return r < 0 ? r : c->err;
 }
 
@@ -620,7 +652,7 @@ static int lex_dollar(pctx *c, src *s, wbuf *w, cframe *cf, bool quoted) {
         r = lex_cmdsubst(c, s);
         if (r < 0)
             return r;
-        return wb_put_dyn(c, w, s->s + start, s->pos - start);
+        return put_subst(c, s, w, cf, quoted, c->static_out, start);
     }
     if (n == '{') {
         bool ifs;
@@ -660,36 +692,32 @@ static int lex_dollar(pctx *c, src *s, wbuf *w, cframe *cf, bool quoted) {
 
 /* `…`: the text between the backquotes, with \` \\ \$ (and \" inside double quotes)
  * unescaped, is a script of its own. */
-static int lex_backtick(pctx *c, src *s, wbuf *w, bool in_dquote) {
-    size_t start = s->pos, n = 0;
-    _cleanup_free_ char *buf = NULL;
+static int lex_backtick(pctx *c, src *s, wbuf *w, cframe *cf, bool in_dquote) {
+    size_t start = s->pos, end, n = 0;
     char *text;
-    int ch, r;
+    int r;
 
-    s->pos++;
-    buf = malloc(s->len - s->pos + 1);
-    if (!buf)
-        return fail(c, -ENOMEM);
-    while ((ch = peek(s, 0)) >= 0 && ch != '`') {
-        int nx = peek(s, 1);
-
-        if (ch == '\\' && (nx == '`' || nx == '\\' || nx == '$' || (in_dquote && nx == '"'))) {
-            buf[n++] = (char) nx;
-            s->pos += 2;
-        } else {
-            buf[n++] = (char) ch;
-            s->pos++;
-        }
-    }
-    if (ch == '`')
-        s->pos++;
-    text = xstrndup(c, buf, n);
+    for (end = start + 1; end < s->len && s->s[end] != '`'; end++)
+        if (s->s[end] == '\\' && end + 1 < s->len)
+            end++;
+    text = xalloc(c, end - start);
     if (!text)
         return c->err;
+    for (s->pos = start + 1; s->pos < end; s->pos++) {
+        int ch = peek(s, 0), nx = peek(s, 1);
+
+        if (ch == '\\' && (nx == '`' || nx == '\\' || nx == '$' || (in_dquote && nx == '"')))
+            text[n++] = (char) nx, s->pos++;
+        else
+            text[n++] = (char) ch;
+    }
+    text[n] = '\0';
+    if (s->pos < s->len)
+        s->pos++; /* the closing backquote */
     r = parse_script(c, text, n);
     if (r < 0)
         return r;
-    return wb_put_dyn(c, w, s->s + start, s->pos - start);
+    return put_subst(c, s, w, cf, in_dquote, c->static_out, start);
 }
 
 /* Inside "…" (s->pos after the opening quote). */
@@ -721,7 +749,7 @@ static int scan_dquote(pctx *c, src *s, wbuf *w) {
         } else if (ch == '$') {
             r = lex_dollar(c, s, w, NULL, true);
         } else if (ch == '`') {
-            r = lex_backtick(c, s, w, true);
+            r = lex_backtick(c, s, w, NULL, true);
         } else {
             r = wb_put(c, w, (char) ch, A_QUOTED);
             s->pos++;
@@ -816,7 +844,7 @@ static int lex_word(pctx *c, src *s, wbuf *w, cframe *cf) {
             r = lex_dollar(c, s, w, cf, false);
             break;
         case '`':
-            r = lex_backtick(c, s, w, false);
+            r = lex_backtick(c, s, w, cf, false);
             break;
         default:
             s->pos++;
@@ -939,7 +967,8 @@ typedef struct bexp {
     src *s;
     const wbuf *w;
     cframe *cf;
-    size_t count;
+    size_t count; /* words produced */
+    size_t bytes; /* bytes copied on the way: long words stop expanding early */
 } bexp;
 
 #define SEQ_MAX 1000000000000L /* keeps a..b..step arithmetic far from overflow */
@@ -1001,9 +1030,16 @@ static int brace_alt(bexp *e, const char *ch, const uint8_t *at, size_t n, size_
                      size_t close, const char *alt, const uint8_t *alt_at, size_t alt_n,
                      unsigned lvl) {
     size_t len = open + alt_n + (n - close - 1);
-    _cleanup_free_ char *nc = malloc(len + 1);
-    _cleanup_free_ uint8_t *na = malloc(len + 1);
+    _cleanup_free_ char *nc = NULL;
+    _cleanup_free_ uint8_t *na = NULL;
 
+    e->bytes += len;
+    if (e->bytes > CMDPARSE_BRACE_BYTES) {
+        e->count = CMDPARSE_BRACE_MAX; /* as if capped: the words so far stay */
+        return 0;
+    }
+    nc = malloc(len + 1);
+    na = malloc(len + 1);
     if (!nc || !na)
         return fail(e->c, -ENOMEM);
     memcpy(nc, ch, open);
@@ -1078,29 +1114,66 @@ static int brace_try(bexp *e, const char *ch, const uint8_t *at, size_t n, size_
     return 1;
 }
 
+/* The brace pair to expand first: the expandable pair (a top-level comma, or a sequence) that
+ * opens leftmost. One pass with a stack, so that `{{{…}}}` stays linear. Returns 1 and the pair,
+ * 0 when there is none, -ENOMEM. */
+static int brace_find(const char *ch, const uint8_t *at, size_t n, size_t *ret_open,
+                      size_t *ret_close) {
+    struct open {
+        size_t at;
+        bool comma;
+    } *stack = NULL;
+    size_t depth = 0, best = SIZE_MAX, best_close = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (at[i] != A_LIT)
+            continue;
+        if (ch[i] == '{') {
+            if (!stack) {
+                stack = malloc(n * sizeof(*stack));
+                if (!stack)
+                    return -ENOMEM;
+            }
+            stack[depth++] = (struct open){.at = i};
+        } else if (ch[i] == ',' && depth > 0) {
+            stack[depth - 1].comma = true;
+        } else if (ch[i] == '}' && depth > 0) {
+            struct open o = stack[--depth];
+            long a, b, step;
+            bool chars, expandable = o.comma;
+
+            if (!expandable && i - o.at - 1 < 64) {
+                expandable = true;
+                for (size_t k = o.at + 1; k < i; k++)
+                    expandable = expandable && at[k] == A_LIT;
+                expandable =
+                        expandable && parse_seq(ch + o.at + 1, i - o.at - 1, &a, &b, &step, &chars);
+            }
+            if (expandable && o.at < best) {
+                best = o.at;
+                best_close = i;
+            }
+        }
+    }
+    free(stack);
+    if (best == SIZE_MAX)
+        return 0;
+    *ret_open = best;
+    *ret_close = best_close;
+    return 1;
+}
+
 static int brace_expand(bexp *e, const char *ch, const uint8_t *at, size_t n, unsigned lvl) {
+    size_t open, close;
+    int r;
+
     if (e->count >= CMDPARSE_BRACE_MAX)
         return 0; /* the rest is dropped: the first words are the ones rules look at */
     if (lvl < CMDPARSE_MAX_DEPTH) {
-        for (size_t open = 0; open < n; open++) {
-            size_t level = 0, close;
-            int r;
-
-            if (at[open] != A_LIT || ch[open] != '{')
-                continue;
-            for (close = open + 1; close < n; close++) {
-                if (at[close] != A_LIT)
-                    continue;
-                if (ch[close] == '{')
-                    level++;
-                else if (ch[close] == '}') {
-                    if (level == 0)
-                        break;
-                    level--;
-                }
-            }
-            if (close >= n)
-                break;
+        r = brace_find(ch, at, n, &open, &close);
+        if (r < 0)
+            return fail(e->c, r);
+        if (r > 0) {
             r = brace_try(e, ch, at, n, open, close, lvl);
             if (r != 0)
                 return r < 0 ? r : 0;
@@ -1979,6 +2052,21 @@ static char *hd_unescape(pctx *c, const char *p, size_t n) {
     return t;
 }
 
+/* The text `cat` prints for a here-document: NULL when it holds expansions (not literal). */
+static const char *hd_output(pctx *c, const hdoc *hd) {
+    if (!hd->read)
+        return NULL;
+    if (hd->quoted)
+        return xstrndup(c, hd->body, hd->body_len);
+    for (size_t i = 0; i < hd->body_len; i++) {
+        if (hd->body[i] == '\\')
+            i++;
+        else if (hd->body[i] == '$' || hd->body[i] == '`')
+            return NULL;
+    }
+    return hd_unescape(c, hd->body, hd->body_len);
+}
+
 /* Scans an unquoted here-document body for substitutions, which the shell runs. */
 static int hd_scan(pctx *c, const char *p, size_t n) {
     src sub = {.s = p, .len = n};
@@ -1992,7 +2080,7 @@ static int hd_scan(pctx *c, const char *p, size_t n) {
         else if (ch == '$')
             r = lex_dollar(c, &sub, NULL, NULL, true);
         else if (ch == '`')
-            r = lex_backtick(c, &sub, NULL, false);
+            r = lex_backtick(c, &sub, NULL, NULL, false);
         else
             sub.pos++;
     }
@@ -2024,6 +2112,9 @@ static int consume_newline(pctx *c, src *s) {
         }
         if (body_end > s->pos)
             body_end = s->pos;
+        hd->read = true;
+        hd->body = s->s + body;
+        hd->body_len = body_end - body;
         if (!hd->quoted) {
             r = hd_scan(c, s->s + body, body_end - body);
             if (r < 0)
@@ -2284,6 +2375,7 @@ static int parse_command(pctx *c, src *s, unsigned stop, cmdinfo *info) {
 static int parse_list(pctx *c, src *s, unsigned stop) {
     cmdinfo prev = {.out_hd = -1};
     bool piped = false;
+    size_t commands = 0;
     int r = depth_enter(c);
 
     if (r < 0)
@@ -2351,6 +2443,7 @@ static int parse_list(pctx *c, src *s, unsigned stop) {
         r = parse_command(c, s, stop, &cur);
         if (r < 0 || r == LIST_ESAC)
             break;
+        commands++;
         if (piped && cur.stdin_shell) {
             if (prev.out_text)
                 r = parse_text(c, prev.out_text);
@@ -2368,6 +2461,11 @@ static int parse_list(pctx *c, src *s, unsigned stop) {
     depth_leave(c);
     if (r < 0)
         return r;
+    c->static_out = NULL;
+    if (commands == 1 && prev.out_text)
+        c->static_out = prev.out_text;
+    else if (commands == 1 && prev.out_hd >= 0 && (size_t) prev.out_hd < s->n_hd)
+        c->static_out = hd_output(c, &s->hd[prev.out_hd]);
     return c->err ? c->err : r;
 }
 

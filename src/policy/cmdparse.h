@@ -46,6 +46,7 @@
 #define CMDPARSE_MAX_MEMORY   (32u << 20) /* parser arena */
 #define CMDPARSE_MAX_WORD     (1u << 20)  /* one word */
 #define CMDPARSE_BRACE_MAX    256         /* words one brace expansion yields (rest dropped) */
+#define CMDPARSE_BRACE_BYTES  (4u << 20)  /* bytes one brace expansion may copy on the way */
 
 enum {
     CMDPARSE_WORD_DYNAMIC = 1u << 0, /* contains an expansion or substitution */

@@ -562,6 +562,15 @@ static void test_verdict_bypasses(void **state) {
             {"echo $(( $(git push) ))", "git push"},
             {"echo `echo \\`git push\\``", "git push"},
             {"cat <<EOF\n$(git push)\nEOF", "git push"},
+            /* substitutions whose output is literal stand for that output */
+            {"$(echo git) push", "git push"},
+            {"`printf git` push", "git push"},
+            {"\"$(echo -n git)\" push", "git push"},
+            {"git $(echo push)", "git push"},
+            {"$(echo git push)", "git push"},
+            {"bash -c \"$(cat <<'EOF'\ngit status\ngit push\nEOF\n)\"", "git push"},
+            {"eval \"$(printf 'git push')\"", "git push"},
+            {"sh -c \"$(cat <<< 'git push')\"", "git push"},
             /* wrappers */
             {"env git push", "git push"},
             {"env -i PATH=/x git push", "git push"},
@@ -658,6 +667,8 @@ static void test_verdict_no_false_positives(void **state) {
             {"git status && git diff | less", NULL},
             {"git commit -m 'do not git push yet'", NULL},
             {"git commit -m \"$(cat msg)\"", NULL},
+            {"git commit -m \"$(cat <<'EOF'\nfix: do not git push; sudo rm\nEOF\n)\"", NULL},
+            {"echo \"$(echo git push)\"", NULL},
             {"echo git push", NULL},
             {"echo 'git push' > notes.txt", NULL},
             {"printf 'git push\\n'", NULL},
@@ -703,12 +714,13 @@ static void test_verdict_no_false_positives(void **state) {
  * §7.6 argv mode) are what stops these. Asserted so that the report's list stays true. */
 static void test_verdict_known_limits(void **state) {
     static const verdict_case cases[] = {
-            {"X=git; $X push", NULL},        /* variable indirection */
-            {"$(echo git) push", NULL},      /* command word from a substitution */
-            {"git $(echo push)", NULL},      /* argument from a substitution */
-            {"echo push | xargs git", NULL}, /* argument from stdin */
-            {"alias g=git\ng push", NULL},   /* aliases (and bash -c does not expand them) */
-            {"bash ./deploy.sh", NULL},      /* script files */
+            {"X=git; $X push", NULL},         /* variable indirection */
+            {"x=$(echo git); $x push", NULL}, /* ... also when assigned from a substitution */
+            {"$(cat cmd.txt) push", NULL},    /* command word from a file */
+            {"$(echo $c) push", NULL},        /* a substitution whose output is not literal */
+            {"echo push | xargs git", NULL},  /* argument from stdin */
+            {"alias g=git\ng push", NULL},    /* aliases (and bash -c does not expand them) */
+            {"bash ./deploy.sh", NULL},       /* script files */
             {"cp /usr/bin/git /tmp/g; /tmp/g push", NULL},             /* renamed copies */
             {"python3 -c \"import os; os.system('git push')\"", NULL}, /* other interpreters */
             {"git -c alias.p=push p", NULL},                           /* program-level aliases */
