@@ -15,6 +15,7 @@
 #include "policy/cmdparse.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1825,7 +1826,26 @@ static char *printf_output(pctx *c, const cmdparse_word *W, size_t a, size_t b) 
     return ret;
 }
 
-/* Emits W[a..b) as a segment and unwraps it: see cmdpol.h. */
+/* The command word is unknown ($x) or a pattern that a shell's name matches. */
+static bool maybe_shell(const cmdparse_word *w) {
+    char pat[256];
+    const char *p;
+    size_t len;
+
+    if (!(w->flags & CMDPARSE_WORD_LITERAL))
+        return true;
+    p = cmdparse_basename(w->pattern, strlen(w->pattern), &len);
+    if (len >= sizeof(pat))
+        return false;
+    memcpy(pat, p, len);
+    pat[len] = '\0';
+    for (const char *const *sh = shells; *sh; sh++)
+        if (fnmatch(pat, *sh, 0) == 0)
+            return true;
+    return false;
+}
+
+/* Emits W[a..b) as a segment and unwraps it: see cmdparse.h. */
 static int process_form(pctx *c, formstate *fs, cmdparse_word *W, size_t a, size_t b) {
     const wrapper *wr;
     char name[256];
@@ -1839,8 +1859,17 @@ static int process_form(pctx *c, formstate *fs, cmdparse_word *W, size_t a, size
     if (r < 0)
         return r;
     r = emit(c, W + a, b - a, NULL);
-    if (r < 0 || W[a].pattern)
+    if (r < 0)
         goto out;
+    if (W[a].pattern) {
+        /* `$SHELL -c '…'`, `/bin/?sh -c '…'`: a -c script of what may be a shell is read as
+         * one (harmless when it is not); nothing else is assumed about an unknown program */
+        if (maybe_shell(&W[a])) {
+            formstate ignored = {0};
+            r = do_shell(c, &ignored, W, a, b, "sh");
+        }
+        goto out;
+    }
     base = cmdparse_basename(W[a].text, strlen(W[a].text), &len);
     if (len >= sizeof(name))
         goto out;
