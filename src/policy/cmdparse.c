@@ -71,6 +71,7 @@ typedef struct pctx {
     size_t n_words;
     unsigned depth;
     int err;
+    size_t steps, max_steps; /* every loop of the reader counts: re-reading is bounded */
     /* set by parse_list(): the literal output of the list when it is one command whose output
      * is known (echo/printf with literal arguments, cat of a here-document), else NULL */
     const char *static_out;
@@ -140,6 +141,14 @@ static void chunks_free(achunk *ch) {
         free(ch);
         ch = next;
     }
+}
+
+/* One step of the reader. Some constructs are read twice (a script word: once as a word, once
+ * as the script); the step budget bounds the total however they nest. */
+static int step(pctx *c) {
+    if (++c->steps > c->max_steps)
+        return fail(c, -ETIMEDOUT);
+    return c->err;
 }
 
 static int depth_enter(pctx *c) {
@@ -492,6 +501,35 @@ static int lex_ansi(pctx *c, src *s, wbuf *w) {
     return r < 0 ? r : c->err;
 }
 
+/* After `$((` or `((` (pos at the text inside): does the first unmatched ')' come doubled, as
+ * arithmetic ends, or single, as `$((a) b)` (a subshell in a substitution)? One linear pass
+ * over quotes and parentheses, so that the choice never needs a second parse. */
+static bool is_arithmetic(const src *s, size_t pos) {
+    size_t level = 0;
+
+    while (pos < s->len) {
+        char ch = s->s[pos];
+
+        if (ch == '\\') {
+            pos += 2;
+            continue;
+        }
+        if (ch == '\'' || ch == '"' || ch == '`') {
+            for (pos++; pos < s->len && s->s[pos] != ch; pos++)
+                if (s->s[pos] == '\\' && ch != '\'')
+                    pos++;
+        } else if (ch == '(')
+            level++;
+        else if (ch == ')') {
+            if (level == 0)
+                return pos + 1 < s->len && s->s[pos + 1] == ')';
+            level--;
+        }
+        pos++;
+    }
+    return false; /* unterminated: read the text as commands */
+}
+
 /* Scans a balanced region after an opening delimiter: arithmetic $(( … )), (( … )), $[ … ] and
  * array assignments ( … ). Quotes and substitutions inside are honoured (substitutions are
  * parsed). Returns 1 when it ended properly, 0 at end of input, 2 when `))` was expected and a
@@ -503,6 +541,8 @@ static int scan_nested(pctx *c, src *s, int open, int close, bool double_close) 
     if (r < 0)
         return r;
     for (;;) {
+        if (step(c) < 0)
+            break;
         int ch = peek(s, 0);
 
         if (ch < 0 || c->err)
@@ -557,6 +597,8 @@ static int scan_param(pctx *c, src *s) {
     if (r < 0)
         return r;
     for (;;) {
+        if (step(c) < 0)
+            break;
         int ch = peek(s, 0);
 
         if (ch < 0 || c->err)
@@ -640,14 +682,12 @@ static int lex_dollar(pctx *c, src *s, wbuf *w, cframe *cf, bool quoted) {
         return scan_dquote(c, s, w);
     }
     if (n == '(') {
-        if (peek(s, 2) == '(') {
+        if (peek(s, 2) == '(' && is_arithmetic(s, s->pos + 3)) {
             s->pos += 3;
             r = scan_nested(c, s, '(', ')', true);
             if (r < 0)
                 return r;
-            if (r == 1)
-                return wb_put_dyn(c, w, s->s + start, s->pos - start);
-            s->pos = start; /* `$((a) )`: a command substitution holding a subshell */
+            return wb_put_dyn(c, w, s->s + start, s->pos - start);
         }
         s->pos += 2;
         r = lex_cmdsubst(c, s);
@@ -728,6 +768,8 @@ static int scan_dquote(pctx *c, src *s, wbuf *w) {
     if (r < 0)
         return r;
     while (r >= 0) {
+        if (step(c) < 0)
+            break;
         int ch = peek(s, 0), nx;
 
         if (ch < 0)
@@ -782,6 +824,8 @@ static int lex_word(pctx *c, src *s, wbuf *w, cframe *cf) {
     int r = 0;
 
     while (r >= 0 && !c->err) {
+        if (step(c) < 0)
+            break;
         int ch = peek(s, 0), nx = peek(s, 1);
         size_t start = s->pos;
 
@@ -2102,6 +2146,8 @@ static int hd_scan(pctx *c, const char *p, size_t n) {
     int r = 0;
 
     while (r >= 0 && sub.pos < sub.len) {
+        if (step(c) < 0)
+            break;
         int ch = peek(&sub, 0);
 
         if (ch == '\\')
@@ -2144,7 +2190,7 @@ static int consume_newline(pctx *c, src *s) {
         hd->read = true;
         hd->body = s->s + body;
         hd->body_len = body_end - body;
-        if (!hd->quoted) {
+        if (!hd->quoted && !hd->feed_shell) { /* a fed body is parsed whole, below */
             r = hd_scan(c, s->s + body, body_end - body);
             if (r < 0)
                 return r;
@@ -2172,6 +2218,8 @@ static int parse_case(pctx *c, src *s) {
     if (!is_meta(peek(s, 0)))
         r = lex_word(c, s, &w, NULL); /* the subject */
     while (r >= 0) {
+        if (step(c) < 0)
+            break;
         int ch;
 
         skip_blanks(s);
@@ -2197,6 +2245,8 @@ static int parse_case(pctx *c, src *s) {
             s->pos++;
         /* rest of the patterns, up to ')' */
         for (;;) {
+            if (step(c) < 0)
+                goto out;
             skip_blanks(s);
             ch = peek(s, 0);
             if (ch < 0)
@@ -2249,6 +2299,8 @@ static int parse_command(pctx *c, src *s, unsigned stop, cmdinfo *info) {
     *info = (cmdinfo){.out_hd = -1};
     wb_init(&w, s->pos);
     while (r >= 0) {
+        if (step(c) < 0)
+            break;
         size_t before;
         int ch;
 
@@ -2268,14 +2320,12 @@ static int parse_command(pctx *c, src *s, unsigned stop, cmdinfo *info) {
             break;
         }
         if (ch == '(') {
-            if ((at_start || mode == M_NOCMD) && peek(s, 1) == '(') {
+            if ((at_start || mode == M_NOCMD) && peek(s, 1) == '(' &&
+                is_arithmetic(s, s->pos + 2)) {
                 s->pos += 2;
                 r = scan_nested(c, s, '(', ')', true); /* (( arithmetic )) */
-                if (r == 1 || r < 0) {
-                    at_start = false;
-                    continue;
-                }
-                s->pos = before;
+                at_start = false;
+                continue;
             }
             if (!at_start && cf.n == 1 && !(cf.w[0].flags & CMDPARSE_WORD_QUOTED) &&
                 !cf.w[0].pattern) {
@@ -2374,16 +2424,22 @@ static int parse_command(pctx *c, src *s, unsigned stop, cmdinfo *info) {
                 continue;
             }
             if (wb_is(&w, "coproc")) { /* coproc [NAME] { …; } | coproc CMD */
-                size_t save;
+                size_t p;
 
                 skip_blanks(s);
-                save = s->pos;
-                if (!is_meta(peek(s, 0))) {
-                    wb_reset(&w, s->pos);
-                    r = lex_word(c, s, &w, NULL);
-                    skip_blanks(s);
-                    if (!(peek(s, 0) == '(' || (peek(s, 0) == '{' && is_meta(peek(s, 1)))))
-                        s->pos = save; /* the word is the command */
+                /* a plain NAME followed by a compound command is the coprocess's name */
+                for (p = s->pos; p < s->len && is_name_char((unsigned char) s->s[p]); p++)
+                    ;
+                if (p > s->pos && is_name_start((unsigned char) s->s[s->pos])) {
+                    size_t q = p;
+
+                    while (q < s->len && is_blank(s->s[q]))
+                        q++;
+                    if (q > p && q < s->len &&
+                        (s->s[q] == '(' ||
+                         (s->s[q] == '{' &&
+                          (q + 1 == s->len || is_meta((unsigned char) s->s[q + 1])))))
+                        s->pos = q;
                 }
                 continue;
             }
@@ -2411,6 +2467,8 @@ static int parse_list(pctx *c, src *s, unsigned stop) {
         return r;
     r = LIST_END;
     for (;;) {
+        if (step(c) < 0)
+            break;
         cmdinfo cur;
         size_t before;
         int ch;
@@ -2522,6 +2580,7 @@ int cmdparse_string(const char *str, size_t len, cmdparse **ret) {
     len = strnlen(str, len); /* a shell never receives a NUL inside its -c string */
     if (len > CMDPARSE_MAX_INPUT)
         return -E2BIG;
+    c.max_steps = CMDPARSE_STEPS_PER_BYTE * len + CMDPARSE_STEPS_MIN;
     text = xstrndup(&c, str, len);
     r = text ? parse_script(&c, text, len) : c.err;
     if (r >= 0 && c.err)
@@ -2571,6 +2630,8 @@ const char *cmdparse_strerror(int r) {
                 CMDPARSE_MAX_SEGMENTS) " commands or " STRINGIFY(CMDPARSE_MAX_WORDS) " words";
     case -ENOBUFS:
         return "its expansion needs more than 32 MiB";
+    case -ETIMEDOUT:
+        return "it takes too long to analyse (nested scripts re-read too often)";
     case -ENOMEM:
         return "out of memory";
     default:

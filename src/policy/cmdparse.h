@@ -47,6 +47,9 @@
 #define CMDPARSE_MAX_WORD     (1u << 20)  /* one word */
 #define CMDPARSE_BRACE_MAX    256         /* words one brace expansion yields (rest dropped) */
 #define CMDPARSE_BRACE_BYTES  (4u << 20)  /* bytes one brace expansion may copy on the way */
+/* Reader steps per input byte (plus a floor): bounds re-reading of nested scripts. */
+#define CMDPARSE_STEPS_PER_BYTE 64u
+#define CMDPARSE_STEPS_MIN      (1u << 20)
 
 enum {
     CMDPARSE_WORD_DYNAMIC = 1u << 0, /* contains an expansion or substitution */
@@ -78,10 +81,10 @@ typedef struct cmdparse_segment {
 
 typedef struct cmdparse cmdparse;
 
-/* Parses a command string. Returns 0 and *ret (free with cmdparse_free), -E2BIG when the
- * string or its expansion exceeds a limit above (too long, too many commands or words, too
- * much memory), -ELOOP when nesting exceeds CMDPARSE_MAX_DEPTH, -ENOMEM. The reason for a limit
- * failure is available from cmdparse_strerror(). Segments borrow from *ret. */
+/* Parses a command string. Returns 0 and *ret (free with cmdparse_free), or: -E2BIG (longer than
+ * CMDPARSE_MAX_INPUT), -ERANGE (too many commands or words), -ENOBUFS (too much memory),
+ * -ETIMEDOUT (too many reader steps), -ELOOP (nested deeper than CMDPARSE_MAX_DEPTH), -ENOMEM.
+ * cmdparse_strerror() gives the reason as text. Segments borrow from *ret. */
 int cmdparse_string(const char *s, size_t len, cmdparse **ret);
 size_t cmdparse_count(const cmdparse *p);
 const cmdparse_segment *cmdparse_get(const cmdparse *p, size_t i);

@@ -138,6 +138,10 @@ static void test_parse_segments(void **state) {
             {"echo ${x:-$(a)}", {"a", "echo ${x:-$(a)}"}},
             {"echo $(( $(a) + 1 ))", {"a", "echo $(( $(a) + 1 ))"}},
             {"echo $( (a) )", {"a", "echo $( (a) )"}},
+            {"echo $((a) )", {"a", "echo $((a) )"}},
+            {"echo $(( (1) + (2) ))", {"echo $(( (1) + (2) ))"}},
+            {"((a)) && ((b) )", {"b"}},
+            {"coproc n ( a )", {"a"}},
             {"if a; then b; elif c; then d; else e; fi", {"a", "b", "c", "d", "e"}},
             {"while a; do b; done; until c; do d; done", {"a", "b", "c", "d"}},
             {"for i in $(a); do b $i; done", {"a", "b $i"}},
@@ -958,6 +962,18 @@ static void test_limits(void **state) {
     assert_int_equal(cmdparse_string(braces, strlen(braces), &p), 0);
     assert_int_equal(cmdparse_get(p, 0)->n_words, CMDPARSE_BRACE_MAX);
     cmdparse_free(p);
+    /* eval of a brace expansion multiplies the text to read: the step budget refuses it */
+    {
+        _cleanup_free_ char *braces8 = repeat("{a,b}", 8, "");
+        _cleanup_free_ char *amplified = NULL;
+        _cleanup_free_ char *tail = repeat("x", 15000, "");
+
+        assert_true(asprintf(&amplified, "eval %s%s", braces8, tail) > 0);
+        assert_int_equal(cmdparse_string(amplified, strlen(amplified), &p), -ETIMEDOUT);
+        fence_error_clear(&err);
+        assert_int_equal(fence_check_command(NULL, amplified, &err), -FENCE_E_BLOCKED);
+        assert_non_null(strstr(err.msg, "takes too long to analyse"));
+    }
     /* a NUL ends the string, as it would for the shell */
     assert_int_equal(cmdparse_string("ls\0git push", 11, &p), 0);
     assert_int_equal(cmdparse_count(p), 1);
