@@ -530,64 +530,73 @@ static bool is_arithmetic(const src *s, size_t pos) {
     return false; /* unterminated: read the text as commands */
 }
 
-/* Scans a balanced region after an opening delimiter: arithmetic $(( … )), (( … )), $[ … ] and
- * array assignments ( … ). Quotes and substitutions inside are honoured (substitutions are
- * parsed). Returns 1 when it ended properly, 0 at end of input, 2 when `))` was expected and a
- * lone `)` closed it instead (then the caller re-reads the text as a subshell). */
-static int scan_nested(pctx *c, src *s, int open, int close, bool double_close) {
-    int level = 0, r, ret = 0;
+/* One step over text that is scanned, not split into words (arithmetic, ${…} operands, array
+ * values, here-document bodies): skips an escape, or a quoted string (single quotes only when
+ * `squote`), and reads a substitution (its commands are parsed). Returns 1 when it consumed
+ * something, 0 when the caller handles the character, or an error. */
+static int scan_one(pctx *c, src *s, bool squote, bool dquote) {
+    int ch = peek(s, 0), r;
 
-    r = depth_enter(c);
+    switch (ch) {
+    case '\\':
+        s->pos += peek(s, 1) >= 0 ? 2 : 1;
+        return 1;
+    case '\'':
+        if (!squote)
+            return 0;
+        s->pos++;
+        while (peek(s, 0) >= 0 && peek(s, 0) != '\'')
+            s->pos++;
+        if (peek(s, 0) == '\'')
+            s->pos++;
+        return 1;
+    case '"':
+        if (!dquote)
+            return 0;
+        s->pos++;
+        r = scan_dquote(c, s, NULL);
+        return r < 0 ? r : 1;
+    case '$':
+        r = lex_dollar(c, s, NULL, NULL, true);
+        return r < 0 ? r : 1;
+    case '`':
+        r = lex_backtick(c, s, NULL, NULL, false);
+        return r < 0 ? r : 1;
+    default:
+        return 0;
+    }
+}
+
+/* Scans a balanced region after an opening delimiter: arithmetic $(( … )), (( … )), $[ … ] and
+ * array values ( … ), up to the matching `close` (doubled when `double_close`) or the end. */
+static int scan_nested(pctx *c, src *s, int open, int close, bool double_close) {
+    int level = 0, r = depth_enter(c);
+
     if (r < 0)
         return r;
-    for (;;) {
-        if (step(c) < 0)
-            break;
+    while (step(c) >= 0) {
         int ch = peek(s, 0);
 
-        if (ch < 0 || c->err)
+        if (ch < 0)
             break;
-        if (ch == close) {
-            if (level > 0) {
-                level--;
+        r = scan_one(c, s, true, true);
+        if (r < 0)
+            break;
+        if (r > 0)
+            continue;
+        s->pos++;
+        if (ch == open)
+            level++;
+        else if (ch == close && level > 0)
+            level--;
+        else if (ch == close) {
+            if (double_close && peek(s, 0) == close)
                 s->pos++;
-                continue;
-            }
-            if (!double_close) {
-                s->pos++;
-                ret = 1;
-                break;
-            }
-            if (peek(s, 1) == close) {
-                s->pos += 2;
-                ret = 1;
-            } else
-                ret = 2;
             break;
         }
-        if (ch == open) {
-            level++;
-            s->pos++;
-        } else if (ch == '\\') {
-            s->pos += peek(s, 1) >= 0 ? 2 : 1;
-        } else if (ch == '\'') {
-            s->pos++;
-            while (peek(s, 0) >= 0 && peek(s, 0) != '\'')
-                s->pos++;
-            if (peek(s, 0) == '\'')
-                s->pos++;
-        } else if (ch == '"') {
-            s->pos++;
-            scan_dquote(c, s, NULL);
-        } else if (ch == '$') {
-            lex_dollar(c, s, NULL, NULL, true);
-        } else if (ch == '`') {
-            lex_backtick(c, s, NULL, NULL, false);
-        } else
-            s->pos++;
     }
     depth_leave(c);
-    return c->err ? c->err : ret;
+    return c->err; /* every failure is recorded there */
 }
 
 /* ${ … }: scanned to the matching brace; substitutions in operands are parsed. */
@@ -596,34 +605,19 @@ static int scan_param(pctx *c, src *s) {
 
     if (r < 0)
         return r;
-    for (;;) {
-        if (step(c) < 0)
-            break;
+    while (step(c) >= 0) {
         int ch = peek(s, 0);
 
-        if (ch < 0 || c->err)
+        if (ch < 0)
             break;
-        if (ch == '}') {
-            s->pos++;
+        r = scan_one(c, s, true, true);
+        if (r < 0)
             break;
-        }
-        if (ch == '\\')
-            s->pos += peek(s, 1) >= 0 ? 2 : 1;
-        else if (ch == '\'') {
-            s->pos++;
-            while (peek(s, 0) >= 0 && peek(s, 0) != '\'')
-                s->pos++;
-            if (peek(s, 0) == '\'')
-                s->pos++;
-        } else if (ch == '"') {
-            s->pos++;
-            scan_dquote(c, s, NULL);
-        } else if (ch == '$')
-            lex_dollar(c, s, NULL, NULL, true);
-        else if (ch == '`')
-            lex_backtick(c, s, NULL, NULL, false);
-        else
-            s->pos++;
+        if (r > 0)
+            continue;
+        s->pos++;
+        if (ch == '}')
+            break;
     }
     depth_leave(c);
     return c->err;
@@ -768,10 +762,10 @@ static int scan_dquote(pctx *c, src *s, wbuf *w) {
     if (r < 0)
         return r;
     while (r >= 0) {
-        if (step(c) < 0)
-            break;
         int ch = peek(s, 0), nx;
 
+        if (step(c) < 0)
+            break;
         if (ch < 0)
             break;
         if (ch == '"') {
@@ -824,11 +818,11 @@ static int lex_word(pctx *c, src *s, wbuf *w, cframe *cf) {
     int r = 0;
 
     while (r >= 0 && !c->err) {
-        if (step(c) < 0)
-            break;
         int ch = peek(s, 0), nx = peek(s, 1);
         size_t start = s->pos;
 
+        if (step(c) < 0)
+            break;
         switch (ch) {
         case -1:
         case ' ':
@@ -2145,18 +2139,9 @@ static int hd_scan(pctx *c, const char *p, size_t n) {
     src sub = {.s = p, .len = n};
     int r = 0;
 
-    while (r >= 0 && sub.pos < sub.len) {
-        if (step(c) < 0)
-            break;
-        int ch = peek(&sub, 0);
-
-        if (ch == '\\')
-            sub.pos += peek(&sub, 1) >= 0 ? 2 : 1;
-        else if (ch == '$')
-            r = lex_dollar(c, &sub, NULL, NULL, true);
-        else if (ch == '`')
-            r = lex_backtick(c, &sub, NULL, NULL, false);
-        else
+    while (r >= 0 && sub.pos < sub.len && step(c) >= 0) {
+        r = scan_one(c, &sub, false, false); /* quotes are plain text in a body */
+        if (r == 0)
             sub.pos++;
     }
     free(sub.hd);
@@ -2218,10 +2203,10 @@ static int parse_case(pctx *c, src *s) {
     if (!is_meta(peek(s, 0)))
         r = lex_word(c, s, &w, NULL); /* the subject */
     while (r >= 0) {
-        if (step(c) < 0)
-            break;
         int ch;
 
+        if (step(c) < 0)
+            break;
         skip_blanks(s);
         ch = peek(s, 0);
         if (ch == '\n') {
@@ -2299,11 +2284,11 @@ static int parse_command(pctx *c, src *s, unsigned stop, cmdinfo *info) {
     *info = (cmdinfo){.out_hd = -1};
     wb_init(&w, s->pos);
     while (r >= 0) {
-        if (step(c) < 0)
-            break;
         size_t before;
         int ch;
 
+        if (step(c) < 0)
+            break;
         skip_blanks(s);
         before = s->pos;
         ch = peek(s, 0);
@@ -2467,12 +2452,12 @@ static int parse_list(pctx *c, src *s, unsigned stop) {
         return r;
     r = LIST_END;
     for (;;) {
-        if (step(c) < 0)
-            break;
         cmdinfo cur;
         size_t before;
         int ch;
 
+        if (step(c) < 0)
+            break;
         skip_blanks(s);
         ch = peek(s, 0);
         if (ch < 0 || c->err)
