@@ -567,8 +567,9 @@ static int scan_one(pctx *c, src *s, bool squote, bool dquote) {
     }
 }
 
-/* Scans a balanced region after an opening delimiter: arithmetic $(( … )), (( … )), $[ … ] and
- * array values ( … ), up to the matching `close` (doubled when `double_close`) or the end. */
+/* Scans a balanced region after an opening delimiter: arithmetic $(( … )), (( … )), $[ … ],
+ * parameter expansions ${ … } and array values ( … ), up to the matching `close` (doubled when
+ * `double_close`) or the end. */
 static int scan_nested(pctx *c, src *s, int open, int close, bool double_close) {
     int level = 0, r = depth_enter(c);
 
@@ -597,30 +598,6 @@ static int scan_nested(pctx *c, src *s, int open, int close, bool double_close) 
     }
     depth_leave(c);
     return c->err; /* every failure is recorded there */
-}
-
-/* ${ … }: scanned to the matching brace; substitutions in operands are parsed. */
-static int scan_param(pctx *c, src *s) {
-    int r = depth_enter(c);
-
-    if (r < 0)
-        return r;
-    while (step(c) >= 0) {
-        int ch = peek(s, 0);
-
-        if (ch < 0)
-            break;
-        r = scan_one(c, s, true, true);
-        if (r < 0)
-            break;
-        if (r > 0)
-            continue;
-        s->pos++;
-        if (ch == '}')
-            break;
-    }
-    depth_leave(c);
-    return c->err;
 }
 
 /* $( … ), <( … ), >( … ): the commands inside are parsed in place. s->pos is after the '('. */
@@ -695,7 +672,7 @@ static int lex_dollar(pctx *c, src *s, wbuf *w, cframe *cf, bool quoted) {
         s->pos += 2;
         ifs = !quoted && s->len - s->pos >= 3 && memcmp(s->s + s->pos, "IFS", 3) == 0 &&
               !is_name_char(peek(s, 3));
-        r = scan_param(c, s);
+        r = scan_nested(c, s, '{', '}', false); /* ${…}: braces nest */
         if (r < 0)
             return r;
         if (ifs)
