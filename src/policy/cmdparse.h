@@ -89,7 +89,7 @@ int cmdparse_string(const char *s, size_t len, cmdparse **ret);
 size_t cmdparse_count(const cmdparse *p);
 const cmdparse_segment *cmdparse_get(const cmdparse *p, size_t i);
 void cmdparse_free(cmdparse *p);
-/* A one-line reason for a cmdparse_string() failure ("nested deeper than 64 levels"). */
+/* A one-line reason for a cmdparse_string() failure ("it nests constructs deeper than …"). */
 const char *cmdparse_strerror(int r);
 
 /* Go's filepath.Base of [p, p+n) without allocating: the last element without trailing

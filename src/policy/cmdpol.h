@@ -44,7 +44,8 @@ typedef struct cmdpol {
 /* The §7.1 default deny list (29 entries), NULL-terminated. */
 extern const char *const cmdpol_default_deny[];
 
-int cmdpol_new(const struct fence_config *cfg, cmdpol **ret); /* 0, -ENOMEM */
+/* Compiles cfg (not NULL) into *ret (free with cmdpol_free). 0 or -ENOMEM. */
+int cmdpol_new(const struct fence_config *cfg, cmdpol **ret);
 void cmdpol_free(cmdpol *p);
 
 /* The first rule of `list` that matches the segment (§7.3), or NULL. */
