@@ -1834,6 +1834,8 @@ static char *printf_output(pctx *c, const cmdparse_word *W, size_t a, size_t b) 
     } while (r >= 0 && conversions && arg < b);
     if (r < 0) {
         fbuf_done(&out);
+        if (r == -ENOMEM)
+            fail(c, r); /* never mistake "out of memory" for "output unknown" */
         return NULL;
     }
     ret = xstrndup(c, out.data ? out.data : "", out.len);

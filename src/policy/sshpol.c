@@ -176,7 +176,7 @@ static int check_remote_segment(const cmdpol *p, const cmdparse_segment *seg, co
 
 int sshpol_check(const cmdpol *p, const cmdparse_segment *seg, fbuf *msg) {
     _cleanup_free_ char *host = NULL, *remote = NULL;
-    _cleanup_(fbuf_done) fbuf reason = FBUF_INIT(4096);
+    _cleanup_(fbuf_done) fbuf reason = FBUF_INIT(64 * 1024);
     cmdparse *parsed = NULL;
     bool allowed = false;
     int r;
