@@ -173,13 +173,18 @@ FENCE_API int fence_config_validate(const fence_config *cfg, fence_error *err);
 
 /* Parses JSONC text (comments and trailing commas allowed; unknown keys ignored) and validates
  * it. `name` is used in messages (a path, or a label such as "<stdin>"). Does not resolve
- * `extends`. Returns 1 and sets *ret when a config was read, 0 when the text is empty or
- * whitespace only (*ret untouched), or -FENCE_E_CONFIG with "name:line:col: message". */
+ * `extends`. Returns 1 and sets *ret when a config was read, 0 when the text is empty or holds
+ * only whitespace and comments (*ret untouched), or -FENCE_E_CONFIG with one of
+ *   "name:line:col: invalid JSON in config file: <what>"      (syntax, or a value of wrong type)
+ *   "name:line:col: invalid configuration: <Go message>"      (a §4.6 rule; at the bad value)
+ * Lines and columns are 1-based; columns count code points. */
 FENCE_API int fence_config_parse(const char *text, size_t len, const char *name,
                                  fence_config **ret, fence_error *err);
 
 /* Loads and validates one file without resolving `extends` (Go: LoadConfig). Returns 1 and sets
- * *ret, 0 when the file does not exist or is empty/whitespace, or a negative error. */
+ * *ret, 0 when the file does not exist or is blank (as fence_config_parse), or a negative error:
+ * -FENCE_E_CONFIG as fence_config_parse with name = path, -FENCE_E_IO for a file that cannot be
+ * read, is not a regular file (a FIFO is refused, never waited on) or exceeds 1 MiB. */
 FENCE_API int fence_config_load(const char *path, fence_config **ret, fence_error *err);
 
 /* Loads a file and resolves its `extends` chain relative to the file (Go: LoadConfigResolved).
@@ -187,7 +192,8 @@ FENCE_API int fence_config_load(const char *path, fence_config **ret, fence_erro
 FENCE_API int fence_config_load_resolved(const char *path, fence_config **ret, fence_error *err);
 
 /* Resolves a built-in template by name (".json" suffix tolerated), including its own extends.
- * -FENCE_E_NOTFOUND with `template "X" not found` when there is no such template. */
+ * Returns 1 and sets *ret; -FENCE_E_NOTFOUND with `template "X" not found` when there is no such
+ * template. */
 FENCE_API int fence_config_load_template(const char *name, fence_config **ret, fence_error *err);
 
 /* Merges per §4.5: override's fields win or are appended as specified; `extends` is cleared.
@@ -199,7 +205,13 @@ FENCE_API int fence_config_merge(const fence_config *base, const fence_config *o
  * settings path (which must exist), then discovery upward from start_dir (NULL = the current
  * directory), the user config directory, the legacy paths, and the built-in default. Any of
  * template_name and settings_path may be NULL. When ret_chain is not NULL it receives the
- * "Active config chain:" text of §3.5 (lines separated by '\n', with a final newline). */
+ * "Active config chain:" text of §3.5 (lines separated by '\n', with a final newline).
+ * Returns 0 and sets *ret (never NULL: the built-in default when nothing was found). Errors are
+ * one line, ready for "Error: %s": `template "X" not found` (-FENCE_E_NOTFOUND),
+ * `settings file not found: P`, `settings path is a directory: P`, the fence_config_load ones,
+ * and the extends errors of §4.4 located at the `extends` value that caused them, e.g.
+ * `/p/fence.json:2:14: extends file not found: "./base.json"` or
+ * `/p/fence.json:2:14: invalid configuration in extends file "./b.json": /p/b.json:3:5: ...`. */
 FENCE_API int fence_config_resolve(const char *template_name, const char *settings_path,
                                    const char *start_dir, fence_config **ret, char **ret_chain,
                                    fence_error *err);
@@ -207,7 +219,9 @@ FENCE_API int fence_config_resolve(const char *template_name, const char *settin
 /* Canonical JSON of §4.7 (2-space indent, fixed key order, empties omitted, final newline). */
 FENCE_API int fence_config_to_json(const fence_config *cfg, char **ret, fence_error *err);
 
-/* Config paths (§4.3); each returns a malloc'd path or NULL on allocation failure / no $HOME.
+/* Config paths (§4.3); each returns a malloc'd path, or NULL on allocation failure. Without
+ * $HOME and $XDG_CONFIG_HOME the user directory is unknown and, as in the Go tool, the path is
+ * "fence.json" (relative to the current directory).
  * default_path: where `config init` writes (<user config dir>/fence.json).
  * resolve_default_path: the user config that would be loaded (steps 2-4).
  * resolve_path: steps 1-4 starting the upward walk at start_dir (NULL = cwd). */
@@ -250,7 +264,9 @@ typedef enum fence_execution_model {
 /* Protections that can be given up explicitly (fail-closed otherwise). Bit flags. */
 enum {
     FENCE_ALLOW_NO_LANDLOCK = 1 << 0, /* run without Landlock when the kernel lacks it */
-    FENCE_ALLOW_NO_NETNS = 1 << 1     /* run without a network namespace (proxy-only) */
+    FENCE_ALLOW_NO_NETNS = 1 << 1,    /* run without a network namespace (proxy-only) */
+    FENCE_ALLOW_NO_SECCOMP = 1 << 2   /* run without the seccomp filter (and the broker that
+                                         guards protected names not yet created) */
 };
 
 /* Log callback: receives one diagnostic line without trailing newline ("[fence:http] ..."). */
@@ -311,6 +327,21 @@ FENCE_API int fence_is_supported(void);
 
 /* The `fence --linux-features` table (§3.8, this engine's rows), malloc'd text. */
 FENCE_API int fence_linux_features(char **ret, fence_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Importing other tools' settings (spec §3.6)
+ */
+
+/* Converts the permissions of a Claude Code settings file (JSONC; empty = no rules) into a new
+ * config: Bash(X) -> command.allow/deny (a trailing ":*" dropped), Read(P) deny -> denyRead,
+ * Write(P)/Edit(P) -> allowWrite/denyWrite, ask rules -> deny. `extends` (NULL or "" = none) is
+ * set as the config's extends. *ret_rules receives the number of rules read; *ret_warnings a
+ * malloc'd text of "...\n"-terminated lines (empty when none) naming rules that were skipped
+ * or converted. The config is freed with fence_config_free, the text with fence_free.
+ * Errors: -FENCE_E_NOTFOUND / -FENCE_E_IO reading, -FENCE_E_CONFIG with
+ * "path:line:col: invalid JSON in Claude settings: ..." for malformed or mistyped input. */
+FENCE_API int fence_import_claude(const char *path, const char *extends, fence_config **ret_cfg,
+                                  size_t *ret_rules, char **ret_warnings, fence_error *err);
 
 #ifdef __cplusplus
 }

@@ -120,6 +120,60 @@ bool config_relaxed_network(const struct fence_config *cfg) {
     return strv_contains(&cfg->network.allowed_domains, "*");
 }
 
+static const char *norm_string(const config_field *f, const char *s) {
+    if (!s || !*s)
+        return "";
+    if (f->key == FENCE_CFG_NETWORK_DEFAULT_ACTION && strcmp(s, "deny") == 0)
+        return "";
+    return s;
+}
+
+bool config_equal(const struct fence_config *a, const struct fence_config *b) {
+    for (size_t i = 0; i < FENCE_CFG_KEY_COUNT; i++) {
+        const config_field *f = &config_fields[i];
+
+        switch (f->type) {
+        case FENCE_TYPE_STRING:
+            if (strcmp(norm_string(f, *CONFIG_FIELD_PTR(a, f, char *const)),
+                       norm_string(f, *CONFIG_FIELD_PTR(b, f, char *const))) != 0)
+                return false;
+            break;
+        case FENCE_TYPE_BOOL:
+            if (*CONFIG_FIELD_PTR(a, f, const bool) != *CONFIG_FIELD_PTR(b, f, const bool))
+                return false;
+            break;
+        case FENCE_TYPE_TRISTATE:
+            if (*CONFIG_FIELD_PTR(a, f, const tristate) != *CONFIG_FIELD_PTR(b, f, const tristate))
+                return false;
+            break;
+        case FENCE_TYPE_INT:
+            if (*CONFIG_FIELD_PTR(a, f, const int) != *CONFIG_FIELD_PTR(b, f, const int))
+                return false;
+            break;
+        case FENCE_TYPE_STRING_LIST: {
+            const strv *la = CONFIG_FIELD_PTR(a, f, const strv),
+                       *lb = CONFIG_FIELD_PTR(b, f, const strv);
+
+            if (la->n != lb->n)
+                return false;
+            for (size_t k = 0; k < la->n; k++)
+                if (strcmp(la->v[k], lb->v[k]) != 0)
+                    return false;
+            break;
+        }
+        case FENCE_TYPE_INT_LIST: {
+            const intv *la = CONFIG_FIELD_PTR(a, f, const intv),
+                       *lb = CONFIG_FIELD_PTR(b, f, const intv);
+
+            if (la->n != lb->n || (la->n && memcmp(la->v, lb->v, la->n * sizeof(int)) != 0))
+                return false;
+            break;
+        }
+        }
+    }
+    return true;
+}
+
 /* ---- public accessors -------------------------------------------------------------------- */
 
 static const config_field *field_of(fence_config_key key, fence_value_type type) {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "fence/fence.h"
+#include "util/cleanup.h"
 #include "util/strv.h"
 
 /* Tri-state booleans (Go pointer booleans): TRI_UNSET, TRI_FALSE, TRI_TRUE. */
@@ -35,7 +36,7 @@ struct fence_config {
         bool allow_local_binding;
         tristate allow_local_outbound; /* unset = value of allow_local_binding */
         intv allow_local_outbound_ports;
-        int http_proxy_port; /* 0 = default (3128) */
+        int http_proxy_port;  /* 0 = default (3128) */
         int socks_proxy_port; /* 0 = default (1080) */
         char *upstream_proxy; /* NULL = none */
         char *default_action; /* NULL = "deny"; "deny" | "proxy" */
@@ -92,13 +93,13 @@ typedef enum config_merge {
 } config_merge;
 
 typedef struct config_field {
-    fence_config_key key;    /* index in config_fields[] equals the key */
-    const char *section;     /* JSON object holding the key: NULL (top level), "network",
-                                "filesystem", "devices", "macos.mach", "command", "ssh" */
-    const char *name;        /* JSON key, camelCase */
-    const char *path;        /* "section.name" or "name": fence_config_key_name() */
+    fence_config_key key; /* index in config_fields[] equals the key */
+    const char *section;  /* JSON object holding the key: NULL (top level), "network",
+                             "filesystem", "devices", "macos.mach", "command", "ssh" */
+    const char *name;     /* JSON key, camelCase */
+    const char *path;     /* "section.name" or "name": fence_config_key_name() */
     fence_value_type type;
-    size_t offset;           /* offsetof(struct fence_config, ...) */
+    size_t offset; /* offsetof(struct fence_config, ...) */
     config_merge merge;
 } config_field;
 
@@ -116,6 +117,17 @@ extern const char *const config_sections[];
 void config_done(struct fence_config *cfg);
 /* Sets every member to its unset value (all zero, tri-states TRI_UNSET). */
 void config_init(struct fence_config *cfg);
+
+/* True when a and b hold the same policy: every field equal, lists in the same order. A string
+ * field that is NULL equals "" (Go's zero value), and network.defaultAction "deny" equals unset
+ * (the canonical writer omits it). */
+bool config_equal(const struct fence_config *a, const struct fence_config *b);
+
+/* Merges o into acc in place with the rules of §4.5 (fence_config_merge(acc, o) without the copy);
+ * acc's extends is cleared. Returns 0 or -ENOMEM (acc is then partly merged: free it). */
+int config_merge_into(struct fence_config *acc, const struct fence_config *o);
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(fence_config, fence_config_free)
 
 /* Convenience readers with the defaults of §4.2 applied. */
 bool config_use_defaults(const struct fence_config *cfg);

@@ -80,8 +80,11 @@ int fbuf_printf(fbuf *b, const char *fmt, ...) {
 char *fbuf_steal(fbuf *b) {
     char *p;
 
-    if (!b->data && fbuf_reserve(b, 0) < 0)
-        return NULL;
+    if (!b->data) {
+        if (fbuf_reserve(b, 0) < 0)
+            return NULL;
+        b->data[0] = '\0'; /* nothing was appended: the empty string */
+    }
     p = b->data;
     b->data = NULL;
     b->len = b->cap = 0;

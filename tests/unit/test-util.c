@@ -67,6 +67,17 @@ static void test_path_parts(void **state) {
     assert_true(path_is_under("/x", "/"));
 }
 
+static void test_fbuf_steal_empty(void **state) {
+    fbuf b = FBUF_INIT(8);
+    char *s;
+
+    (void) state;
+    s = fbuf_steal(&b); /* nothing appended: "" (once returned uninitialised memory) */
+    assert_non_null(s);
+    assert_string_equal(s, "");
+    free(s);
+}
+
 static void test_fbuf_limit(void **state) {
     fbuf b = FBUF_INIT(8);
     _cleanup_free_ char *s = NULL;
@@ -114,6 +125,7 @@ int main(void) {
         cmocka_unit_test(test_path_clean),
         cmocka_unit_test(test_path_parts),
         cmocka_unit_test(test_fbuf_limit),
+        cmocka_unit_test(test_fbuf_steal_empty),
         cmocka_unit_test(test_strv_unique),
         cmocka_unit_test(test_error_first_wins),
     };

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/* Host facts and the real-filesystem oracle; see probe.h. */
+#include "enforce/linux/probe.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy/fspol.h"
+#include "util/cleanup.h"
+#include "util/error.h"
+#include "util/fileio.h"
+#include "util/path.h"
+
+extern char **environ;
+
+static inline void closedirp(DIR **d) {
+    if (*d)
+        closedir(*d);
+}
+
+const char *probe_getenv(char **env, const char *name) {
+    size_t n = strlen(name);
+
+    if (!env)
+        env = environ;
+    for (; *env; env++)
+        if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+            return *env + n + 1;
+    return NULL;
+}
+
+static int real_resolve(void *data, const char *path, hostfs_entry *ret) {
+    _cleanup_free_ char *canon = realpath(path, NULL);
+    struct stat st;
+
+    (void) data;
+    if (!canon)
+        return -errno;
+    if (stat(canon, &st) < 0)
+        return -errno;
+    ret->is_dir = S_ISDIR(st.st_mode);
+    ret->dev = st.st_dev;
+    ret->canonical = TAKE_PTR(canon);
+    return 0;
+}
+
+typedef struct walk {
+    const char *pattern;       /* glob mode */
+    const char *const *names;  /* find mode */
+    strv *out;
+    size_t seen;
+    unsigned max_depth;
+    bool truncated;
+} walk;
+
+static bool name_in(const char *const *names, const char *s) {
+    for (; *names; names++)
+        if (streq(*names, s))
+            return true;
+    return false;
+}
+
+/* Depth-first walk below dir (an absolute path, fd open on it); symlinks are not followed. */
+static int walk_dir(walk *w, int fd, char *path, size_t len, unsigned depth) {
+    _cleanup_(closedirp) DIR *d = NULL;
+    struct dirent *de;
+    int r;
+
+    d = fdopendir(fd);
+    if (!d) {
+        safe_close(fd);
+        return 0;
+    }
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        bool is_dir;
+
+        if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+            continue;
+        if (++w->seen > PROBE_GLOB_MAX_ENTRIES) {
+            w->truncated = true;
+            return 0;
+        }
+        if (len + 1 + n >= PATH_MAX)
+            continue;
+        if (len > 1)
+            path[len] = '/';
+        memcpy(path + (len > 1 ? len + 1 : len), de->d_name, n + 1);
+        if (w->names ? name_in(w->names, de->d_name) : fspol_glob_match(w->pattern, path)) {
+            r = strv_push(w->out, path);
+            if (r < 0)
+                return r;
+        }
+        is_dir = de->d_type == DT_DIR;
+        if (de->d_type == DT_UNKNOWN) {
+            struct stat st;
+            is_dir = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                     S_ISDIR(st.st_mode);
+        }
+        if (is_dir && w->names && streq(de->d_name, "node_modules"))
+            is_dir = false;
+        if (is_dir && depth + 1 < w->max_depth) {
+            int sub = openat(dirfd(d), de->d_name,
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0) {
+                r = walk_dir(w, sub, path, strlen(path), depth + 1);
+                if (r < 0 || w->truncated)
+                    return r;
+            }
+        }
+        path[len] = '\0';
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static unsigned count_components(const char *p) {
+    unsigned n = 0;
+    for (; *p; p++)
+        if (*p == '/' && p[1] && p[1] != '/')
+            n++;
+    return n;
+}
+
+static int real_glob(void *data, const char *pattern, strv *ret, bool *ret_truncated) {
+    _cleanup_free_ char *prefix = NULL;
+    fspol_glob_kind kind;
+    char path[PATH_MAX];
+    size_t before = ret->n;
+    walk w = {.pattern = pattern, .out = ret};
+    int fd, r;
+
+    (void) data;
+    *ret_truncated = false;
+    r = fspol_glob_classify(pattern, &kind, &prefix);
+    if (r < 0)
+        return r;
+    if (kind == FSPOL_GLOB_NONE || kind == FSPOL_GLOB_TREE) {
+        if (access(prefix, F_OK) < 0)
+            return 0;
+        r = strv_push(ret, prefix);
+        return r < 0 ? r : 1;
+    }
+    w.max_depth = kind == FSPOL_GLOB_SIMPLE
+                          ? count_components(pattern) - count_components(prefix)
+                          : PROBE_GLOB_MAX_DEPTH;
+    if (strlen(prefix) >= sizeof(path))
+        return 0;
+    strcpy(path, prefix);
+    fd = open(prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    r = walk_dir(&w, fd, path, strlen(path), 0);
+    if (r < 0)
+        return r;
+    *ret_truncated = w.truncated;
+    if (ret->n - before > 1)
+        qsort(ret->v + before, ret->n - before, sizeof(char *), cmp_str);
+    return (int) (ret->n - before);
+}
+
+static int real_find(void *data, const char *root, unsigned max_depth, const char *const *names,
+                     strv *ret, bool *ret_truncated) {
+    char path[PATH_MAX];
+    size_t before = ret->n;
+    walk w = {.names = names, .out = ret, .max_depth = max_depth};
+    int fd, r;
+
+    (void) data;
+    *ret_truncated = false;
+    if (strlen(root) >= sizeof(path))
+        return 0;
+    strcpy(path, root);
+    fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    r = walk_dir(&w, fd, path, strlen(path), 0);
+    if (r < 0)
+        return r;
+    *ret_truncated = w.truncated;
+    if (ret->n - before > 1)
+        qsort(ret->v + before, ret->n - before, sizeof(char *), cmp_str);
+    return (int) (ret->n - before);
+}
+
+const hostfs_ops probe_hostfs_ops = {.resolve = real_resolve, .glob = real_glob, .find = real_find};
+
+static bool in_container(void) {
+    static const char *const marks[] = {"docker", "containerd", "kubepods", "libpod", "podman",
+                                        "lxc"};
+    _cleanup_free_ char *cg = NULL;
+
+    if (access("/.dockerenv", F_OK) == 0 || access("/run/.containerenv", F_OK) == 0)
+        return true;
+    if (read_full_file("/proc/1/cgroup", 1 << 16, &cg, NULL) < 0)
+        return false;
+    for (size_t i = 0; i < ARRAY_SIZE(marks); i++)
+        if (strstr(cg, marks[i]))
+            return true;
+    return false;
+}
+
+static int dup_env(char **env, const char *name, char **ret) {
+    const char *v = probe_getenv(env, name);
+
+    *ret = NULL;
+    if (!v || !*v)
+        return 0;
+    *ret = strdup(v);
+    return *ret ? 0 : -ENOMEM;
+}
+
+int probe_host(char **env, host_facts *ret, fence_error *err) {
+    host_facts f = {.uid = geteuid(), .gid = getegid(), .fs = &probe_hostfs_ops};
+    char buf[PATH_MAX];
+    const char *home;
+
+    if (!getcwd(buf, sizeof(buf)))
+        return fence_error_set(err, FENCE_E_SANDBOX, errno, "reading the current directory");
+    f.cwd = realpath(buf, NULL);
+    if (!f.cwd)
+        return fence_error_set(err, FENCE_E_SANDBOX, errno, "resolving '%s'", buf);
+    home = probe_getenv(env, "HOME");
+    if (home && path_is_abs(home)) {
+        f.home = path_clean(home);
+        if (!f.home)
+            goto oom;
+    }
+    if (dup_env(env, "TMPDIR", &f.tmpdir) < 0 ||
+        dup_env(env, "XDG_RUNTIME_DIR", &f.xdg_runtime_dir) < 0)
+        goto oom;
+    f.in_container = in_container();
+    f.wsl = access("/proc/sys/fs/binfmt_misc/WSLInterop", F_OK) == 0 ||
+            access("/proc/sys/fs/binfmt_misc/WSLInterop-late", F_OK) == 0;
+    {
+        struct stat st;
+        if (lstat("/etc/resolv.conf", &st) == 0 && S_ISLNK(st.st_mode))
+            f.resolv_target = realpath("/etc/resolv.conf", NULL);
+    }
+    *ret = f;
+    return 0;
+oom:
+    host_facts_done(&f);
+    return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "probing the host");
+}
+
+void host_facts_done(host_facts *f) {
+    free(f->cwd);
+    free(f->home);
+    free(f->resolv_target);
+    free(f->tmpdir);
+    free(f->xdg_runtime_dir);
+    *f = (host_facts){0};
+}

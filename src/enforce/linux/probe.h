@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * probe: the host facts the sandbox plan is computed from (STYLE.md §7). Scalars (cwd, home,
+ * ids, container markers, resolv.conf target) are read once; filesystem questions (does this
+ * path exist, what is its canonical form, which paths match this glob) go through a small
+ * table of functions so that the plan builder stays pure: probe_host() wires them to the real
+ * filesystem, unit tests to an in-memory table.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "fence/fence.h"
+#include "util/strv.h"
+
+/* Glob expansion walks at most this many directory entries per pattern (then stops with a
+ * warning in -d): a `**` pattern in a huge tree must not stall the launch. */
+#define PROBE_GLOB_MAX_ENTRIES 200000
+#define PROBE_GLOB_MAX_DEPTH   64
+
+typedef struct hostfs_entry {
+    bool is_dir;
+    dev_t dev;
+    char *canonical; /* symlinks resolved; malloc'd, the caller frees */
+} hostfs_entry;
+
+typedef struct hostfs_ops {
+    /* Resolves an absolute path, following symlinks. 0 and *ret filled, or -errno (-ENOENT). */
+    int (*resolve)(void *data, const char *path, hostfs_entry *ret);
+    /* Appends to *ret the existing paths (not canonicalised) matching an absolute pattern,
+     * sorted. Returns the number appended (>= 0) or -errno; *ret_truncated is set when the walk
+     * hit PROBE_GLOB_MAX_ENTRIES. */
+    int (*glob)(void *data, const char *pattern, strv *ret, bool *ret_truncated);
+    /* Appends the paths below root (at most max_depth levels down, not entering symlinks or
+     * directories named "node_modules") whose last component is in names (NULL-terminated).
+     * Returns the number appended or -errno. */
+    int (*find)(void *data, const char *root, unsigned max_depth, const char *const *names,
+                strv *ret, bool *ret_truncated);
+} hostfs_ops;
+
+typedef struct host_facts {
+    char *cwd;             /* absolute, canonical */
+    char *home;            /* $HOME, clean; NULL when unset */
+    uid_t uid;
+    gid_t gid;
+    bool in_container;     /* /.dockerenv, /run/.containerenv, container cgroups (§10.2) */
+    bool wsl;              /* WSLInterop in binfmt_misc */
+    char *resolv_target;   /* canonical target of /etc/resolv.conf when it is a symlink, or NULL */
+    char *tmpdir;          /* $TMPDIR or NULL */
+    char *xdg_runtime_dir; /* $XDG_RUNTIME_DIR or NULL */
+    const hostfs_ops *fs;
+    void *fs_data;
+} host_facts;
+
+/* Fills *ret from the calling process and the real filesystem. env is the environment the
+ * command will get (NULL = environ). Returns 0 or -FENCE_E_* with err. */
+int probe_host(char **env, host_facts *ret, fence_error *err);
+void host_facts_done(host_facts *f);
+
+/* The real-filesystem implementation of hostfs_ops (data is unused). */
+extern const hostfs_ops probe_hostfs_ops;
+
+/* Looks NAME up in env (a NULL-terminated "K=V" list). Borrowed pointer to the value or NULL. */
+const char *probe_getenv(char **env, const char *name);

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/* Pure filesystem decisions; see fspol.h. */
+#include "policy/fspol.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+#include "util/path.h"
+
+const char *const fspol_dangerous_files[] = {
+    ".gitconfig", ".gitmodules", ".bashrc",    ".bash_profile", ".zshrc",
+    ".zprofile",  ".profile",    ".ripgreprc", ".mcp.json",     NULL,
+};
+
+const char *const fspol_dangerous_dirs[] = {".vscode", ".idea", NULL};
+
+const char *const fspol_default_read_paths[] = {
+    "/bin",        "/sbin",       "/usr",     "/lib",         "/lib64",      "/etc",
+    "/proc",       "/sys",        "/dev",     "/opt",         "/run",        "/tmp",
+    "/usr/local",  "/nix",        "/snap",    "~/.nvm",       "~/.fnm",      "~/.volta",
+    "~/.n",        "~/.pyenv",    "~/.local/pipx", "~/.rbenv", "~/.rvm",     "~/.cargo/bin",
+    "~/.rustup",   "~/go/bin",    "~/.go",    "~/.local/bin", "~/bin",       "~/.bun/bin",
+    "~/.deno/bin", NULL,
+};
+
+const char *const fspol_default_write_paths[] = {"~/.npm/_logs", "~/.fence/debug", NULL};
+
+static bool in_list(const char *const *list, const char *s, size_t n) {
+    for (size_t i = 0; list[i]; i++)
+        if (strlen(list[i]) == n && strncmp(list[i], s, n) == 0)
+            return true;
+    return false;
+}
+
+bool fspol_is_glob(const char *p) {
+    return strpbrk(p, "*?[]") != NULL;
+}
+
+char *fspol_normalize(const char *p, const char *cwd, const char *home) {
+    if (home && (streq(p, "~") || strncmp(p, "~/", 2) == 0))
+        return path_join(home, p + 1);
+    if (path_is_abs(p))
+        return path_clean(p);
+    return path_join(cwd, p);
+}
+
+static bool comp_has_meta(const char *c, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (strchr("*?[]", c[i]))
+            return true;
+    return false;
+}
+
+int fspol_glob_classify(const char *pattern, fspol_glob_kind *ret_kind, char **ret_prefix) {
+    size_t n = strlen(pattern), lit_end = 0;
+    bool starstar = false, meta = false;
+    const char *c = pattern;
+    char *prefix;
+
+    /* walk components: remember where the literal prefix ends and whether "**" appears */
+    while (*c) {
+        const char *e;
+
+        while (*c == '/')
+            c++;
+        if (!*c)
+            break;
+        e = strchrnul(c, '/');
+        if (comp_has_meta(c, (size_t) (e - c))) {
+            meta = true;
+            if (e - c == 2 && c[0] == '*' && c[1] == '*')
+                starstar = true;
+        } else if (!meta) {
+            lit_end = (size_t) (e - pattern);
+        }
+        c = e;
+    }
+    if (!meta) {
+        *ret_kind = FSPOL_GLOB_NONE;
+        prefix = strdup(pattern);
+    } else {
+        if (starstar && n >= 3 && strcmp(pattern + n - 3, "/**") == 0 && lit_end == n - 3)
+            *ret_kind = FSPOL_GLOB_TREE;
+        else if (starstar)
+            *ret_kind = FSPOL_GLOB_RECURSIVE;
+        else
+            *ret_kind = FSPOL_GLOB_SIMPLE;
+        prefix = lit_end == 0 ? strdup("/") : strndup(pattern, lit_end);
+    }
+    if (!prefix)
+        return -ENOMEM;
+    *ret_prefix = prefix;
+    return 0;
+}
+
+static bool comp_match(const char *p, size_t pn, const char *s, size_t sn) {
+    char pb[512], sb[256];
+
+    if (!comp_has_meta(p, pn))
+        return pn == sn && memcmp(p, s, pn) == 0;
+    if (pn >= sizeof(pb) || sn >= sizeof(sb))
+        return false;
+    memcpy(pb, p, pn);
+    pb[pn] = '\0';
+    memcpy(sb, s, sn);
+    sb[sn] = '\0';
+    return fnmatch(pb, sb, FNM_NOESCAPE) == 0;
+}
+
+static const char *next_comp(const char *e) {
+    return *e ? e + 1 : e;
+}
+
+static bool match_rec(const char *p, const char *s, unsigned depth) {
+    if (depth > 32)
+        return false;
+    for (;;) {
+        const char *pe, *se;
+
+        if (!*p)
+            return !*s;
+        pe = strchrnul(p, '/');
+        if (pe - p == 2 && p[0] == '*' && p[1] == '*') {
+            const char *rest = next_comp(pe), *t = s;
+
+            if (!*rest)
+                return true;
+            for (;;) {
+                if (match_rec(rest, t, depth + 1))
+                    return true;
+                if (!*t)
+                    return false;
+                t = next_comp(strchrnul(t, '/'));
+            }
+        }
+        if (!*s)
+            return false;
+        se = strchrnul(s, '/');
+        if (!comp_match(p, (size_t) (pe - p), s, (size_t) (se - s)))
+            return false;
+        p = next_comp(pe);
+        s = next_comp(se);
+    }
+}
+
+bool fspol_glob_match(const char *pattern, const char *path) {
+    if (pattern[0] != '/' || path[0] != '/')
+        return false;
+    while (*pattern == '/')
+        pattern++;
+    while (*path == '/')
+        path++;
+    return match_rec(pattern, path, 0);
+}
+
+static bool ends_with(const char *s, size_t n, const char *suffix) {
+    size_t m = strlen(suffix);
+    return n > m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+/* The rules for paths below a ".git" component of the workspace. c points at the component
+ * after ".git"; base/bn is the last component. */
+static const char *git_rule(const fspol_protect *p, const char *c, const char *base, size_t bn,
+                            fspol_create_kind kind) {
+    while (*c) {
+        const char *e = strchrnul(c, '/');
+        size_t n = (size_t) (e - c);
+
+        if (n == 5 && memcmp(c, "hooks", 5) == 0) {
+            if (!*e) /* the hooks directory itself: an empty new one is harmless */
+                return kind == FSPOL_CREATE_DIR ? NULL : "git hooks directory";
+            if (c + n + 1 == base && (kind == FSPOL_CREATE_FILE || kind == FSPOL_RENAME_FILE) &&
+                ends_with(base, bn, ".sample"))
+                return NULL; /* inert templates written by `git init` */
+            return "git hook";
+        }
+        if (!*e && n == 6 && memcmp(c, "config", 6) == 0 && !p->allow_git_config)
+            return "git config";
+        c = next_comp(e);
+    }
+    return NULL;
+}
+
+const char *fspol_create_denied(const fspol_protect *p, const char *path, fspol_create_kind kind) {
+    const char *base = strrchr(path, '/'), *rel, *c;
+    size_t bn, wn;
+
+    if (!base || path[0] != '/')
+        return "not an absolute path";
+    base++;
+    bn = strlen(base);
+
+    if (p->deny_write)
+        for (size_t i = 0; i < p->deny_write->n; i++) {
+            const char *pat = p->deny_write->v[i];
+            if (fspol_is_glob(pat) ? fspol_glob_match(pat, path) : path_is_under(path, pat))
+                return "denyWrite";
+        }
+
+    if (p->home && in_list(fspol_dangerous_files, base, bn)) {
+        size_t hn = strlen(p->home);
+        /* directly in home: "/home/u/.bashrc" */
+        if ((size_t) (base - path) == hn + 1 && strncmp(path, p->home, hn) == 0)
+            return "dangerous file";
+        if (streq(p->home, "/") && base == path + 1)
+            return "dangerous file";
+    }
+
+    if (!p->workspace || !path_is_under(path, p->workspace))
+        return NULL;
+    wn = strlen(p->workspace);
+    rel = path + wn;
+    while (*rel == '/')
+        rel++;
+    if (!*rel)
+        return NULL;
+
+    if (in_list(fspol_dangerous_files, base, bn))
+        return "dangerous file";
+    for (c = rel; *c; c = next_comp(strchrnul(c, '/'))) {
+        const char *e = strchrnul(c, '/');
+        size_t n = (size_t) (e - c);
+
+        if (in_list(fspol_dangerous_dirs, c, n))
+            return "dangerous directory";
+        if (n == 4 && memcmp(c, ".git", 4) == 0) {
+            if (!*e)
+                /* a new repository (mkdir .git) is fine; a directory or symlink moved into
+                 * place would bring its own hooks and config */
+                return kind == FSPOL_CREATE_DIR || kind == FSPOL_CREATE_FILE ? NULL
+                                                                              : "git directory";
+            return git_rule(p, e + 1, base, bn, kind);
+        }
+    }
+    return NULL;
+}

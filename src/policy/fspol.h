@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fspol: pure filesystem decisions (spec §9). Path normalisation (`~`, relative paths), glob
+ * classification and matching (`*`, `?`, `[...]`, `**`), the built-in path lists of §9.2 and
+ * the mandatory dangerous names of §9.3, and the "may this name be created?" decision used by
+ * the protected-names broker. No system calls: host facts (cwd, home) are arguments.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "util/strv.h"
+
+/* §9.3: names protected against writes wherever the policy applies them. NULL-terminated. */
+extern const char *const fspol_dangerous_files[];
+extern const char *const fspol_dangerous_dirs[];
+/* §9.2 default readable paths that matter on Linux (allowlist mode unless strictDenyRead);
+ * entries starting with "~/" are relative to the home directory. NULL-terminated. */
+extern const char *const fspol_default_read_paths[];
+/* §9.2 default writable paths that matter on Linux ("~/" relative). NULL-terminated. */
+extern const char *const fspol_default_write_paths[];
+
+/* True when p contains a glob metacharacter (`*`, `?`, `[`, `]`). */
+bool fspol_is_glob(const char *p);
+
+/* §9.1: "~" and "~/x" become home-relative, relative paths (globs too) become cwd-relative,
+ * and the result is cleaned. cwd and home must be absolute; home may be NULL (then "~" is kept
+ * relative to cwd, as "~" literally). Returns malloc'd text, NULL on allocation failure. */
+char *fspol_normalize(const char *p, const char *cwd, const char *home);
+
+typedef enum fspol_glob_kind {
+    FSPOL_GLOB_NONE,       /* a literal path */
+    FSPOL_GLOB_TREE,       /* dir followed by a final "**" component: means dir itself */
+    FSPOL_GLOB_SIMPLE,     /* metacharacters but no "**": expand level by level */
+    FSPOL_GLOB_RECURSIVE,  /* contains "**" elsewhere: needs a walk from the literal prefix */
+} fspol_glob_kind;
+
+/* Classifies an absolute, normalised pattern. For FSPOL_GLOB_TREE *ret_prefix is the directory;
+ * otherwise it is the longest literal leading directory ("/" at worst). malloc'd. */
+int fspol_glob_classify(const char *pattern, fspol_glob_kind *ret_kind, char **ret_prefix);
+
+/* Matches an absolute path against an absolute pattern: `*` and `?` never match '/', `[...]`
+ * is a character class (`!` or `^` negates), a whole component `**` matches zero or more
+ * components. */
+bool fspol_glob_match(const char *pattern, const char *path);
+
+/* Why a name may not be created, or NULL when it may. */
+typedef struct fspol_protect {
+    const char *workspace;        /* absolute, clean: the cwd of the run */
+    const char *home;             /* absolute, clean, or NULL */
+    bool allow_git_config;
+    const strv *deny_write;       /* normalised denyWrite patterns (absolute), may be NULL */
+} fspol_protect;
+
+typedef enum fspol_create_kind {
+    FSPOL_CREATE_FILE,    /* open(O_CREAT), mknod, link target */
+    FSPOL_CREATE_DIR,     /* mkdir */
+    FSPOL_CREATE_SYMLINK, /* symlink: may point at a directory with contents */
+    FSPOL_RENAME_FILE,    /* a non-directory renamed onto this name */
+    FSPOL_RENAME_DIR,     /* a directory renamed onto this name (brings its contents) */
+} fspol_create_kind;
+
+/* Decides whether `path` (absolute and clean, in the sandbox's view) may come into existence by
+ * the given kind of call. Returns NULL, or a static reason ("dangerous file", ...). Rules:
+ *  - a dangerous file name anywhere under the workspace or directly in home;
+ *  - anything at or below a dangerous directory name under the workspace;
+ *  - under the workspace, anything below a ".../.git/.../hooks" directory except inert
+ *    "*.sample" files (so `git init` works and hooks cannot be planted); a "hooks" name inside
+ *    a ".git" tree and ".git" itself may only be made by mkdir (a renamed directory or a
+ *    symlink would bring its own hooks and config);
+ *  - ".git/config" (and the config of nested git dirs) unless allow_git_config;
+ *  - any path matching a denyWrite pattern, or below a denyWrite literal. */
+const char *fspol_create_denied(const fspol_protect *p, const char *path, fspol_create_kind kind);

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for src/policy/fspol: normalisation, glob classes and matching, protected names. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy/fspol.h"
+#include "util/cleanup.h"
+
+static void test_normalize(void **state) {
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"~", "/home/u"},
+        {"~/.ssh/id_*", "/home/u/.ssh/id_*"},
+        {".", "/w"},
+        {"./a/../b", "/w/b"},
+        {"**/.env", "/w/**/.env"},
+        {"/etc//x/", "/etc/x"},
+        {"~user", "/w/~user"},
+    };
+
+    (void) state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        _cleanup_free_ char *got = fspol_normalize(cases[i].in, "/w", "/home/u");
+        assert_string_equal(got, cases[i].want);
+    }
+}
+
+static void test_classify(void **state) {
+    static const struct {
+        const char *in;
+        fspol_glob_kind kind;
+        const char *prefix;
+    } cases[] = {
+        {"/a/b", FSPOL_GLOB_NONE, "/a/b"},
+        {"/h/.cache/**", FSPOL_GLOB_TREE, "/h/.cache"},
+        {"/h/.claude*", FSPOL_GLOB_SIMPLE, "/h"},
+        {"/w/**/.env", FSPOL_GLOB_RECURSIVE, "/w"},
+        {"/w/**/d/**", FSPOL_GLOB_RECURSIVE, "/w"},
+        {"/*/x", FSPOL_GLOB_SIMPLE, "/"},
+        {"/**", FSPOL_GLOB_TREE, "/"},
+    };
+
+    (void) state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        fspol_glob_kind k;
+        _cleanup_free_ char *prefix = NULL;
+        assert_int_equal(fspol_glob_classify(cases[i].in, &k, &prefix), 0);
+        assert_int_equal(k, cases[i].kind);
+        assert_string_equal(prefix, cases[i].prefix);
+    }
+}
+
+static void test_match(void **state) {
+    static const struct {
+        const char *pat, *path;
+        bool want;
+    } cases[] = {
+        {"/w/**/.env", "/w/.env", true},
+        {"/w/**/.env", "/w/a/b/.env", true},
+        {"/w/**/.env", "/w/a/b/.env.x", false},
+        {"/w/**/.env.*", "/w/a/.env.local", true},
+        {"/w/**/*.pem", "/w/k.pem", true},
+        {"/w/**/*.pem", "/other/k.pem", false},
+        {"/h/.cache/**", "/h/.cache", true},
+        {"/h/.cache/**", "/h/.cache/a/b", true},
+        {"/h/.claude*", "/h/.claude.json", true},
+        {"/h/.claude*", "/h/.claude/x", false},
+        {"/a/*/c", "/a/b/c", true},
+        {"/a/*/c", "/a/b/x/c", false},
+        {"/a/?/c", "/a/bb/c", false},
+        {"/a/[bx]/c", "/a/x/c", true},
+        {"/a/[!bx]/c", "/a/x/c", false},
+        {"/w/**/d/**", "/w/q/d/z", true},
+    };
+
+    (void) state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        assert_int_equal(fspol_glob_match(cases[i].pat, cases[i].path), cases[i].want);
+}
+
+static void test_create_denied(void **state) {
+    static char *dw[] = {"/w/**/.env", "/w/secret", NULL};
+    static const strv deny_write = {.v = dw, .n = 2};
+    static const struct {
+        const char *path;
+        fspol_create_kind kind;
+        bool git_cfg;
+        bool denied;
+    } cases[] = {
+        {"/w/main.c", FSPOL_CREATE_FILE, false, false},
+        {"/w/.bashrc", FSPOL_CREATE_FILE, false, true},
+        {"/w/sub/deep/.mcp.json", FSPOL_RENAME_FILE, false, true},
+        {"/h/.bashrc", FSPOL_CREATE_FILE, false, true},
+        {"/h/sub/.bashrc", FSPOL_CREATE_FILE, false, false},
+        {"/h/notes", FSPOL_CREATE_FILE, false, false},
+        {"/w/.vscode", FSPOL_CREATE_DIR, false, true},
+        {"/w/a/.idea/x.xml", FSPOL_CREATE_FILE, false, true},
+        {"/w/.git", FSPOL_CREATE_DIR, false, false},
+        {"/w/.git", FSPOL_RENAME_DIR, false, true},
+        {"/w/.git", FSPOL_CREATE_SYMLINK, false, true},
+        {"/w/.git/hooks", FSPOL_CREATE_DIR, false, false},
+        {"/w/.git/hooks", FSPOL_RENAME_DIR, false, true},
+        {"/w/.git/hooks", FSPOL_CREATE_SYMLINK, false, true},
+        {"/w/.git/hooks/pre-commit", FSPOL_CREATE_FILE, false, true},
+        {"/w/.git/hooks/pre-commit", FSPOL_RENAME_FILE, false, true},
+        {"/w/.git/hooks/pre-commit.sample", FSPOL_CREATE_FILE, false, false},
+        {"/w/.git/hooks/x/y.sample", FSPOL_CREATE_FILE, false, true},
+        {"/w/.git/modules/s/hooks/post-checkout", FSPOL_CREATE_FILE, false, true},
+        {"/w/.git/config", FSPOL_CREATE_FILE, false, true},
+        {"/w/.git/config", FSPOL_RENAME_FILE, true, false},
+        {"/w/.git/config.lock", FSPOL_CREATE_FILE, false, false},
+        {"/w/.git/objects/ab/cd", FSPOL_CREATE_FILE, false, false},
+        {"/w/x/.env", FSPOL_CREATE_FILE, false, true},
+        {"/w/secret", FSPOL_CREATE_DIR, false, true},
+        {"/w/secret/a", FSPOL_CREATE_FILE, false, true},
+        {"/tmp/.bashrc", FSPOL_CREATE_FILE, false, false},
+    };
+
+    (void) state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        fspol_protect p = {.workspace = "/w", .home = "/h", .deny_write = &deny_write,
+                           .allow_git_config = cases[i].git_cfg};
+        const char *why = fspol_create_denied(&p, cases[i].path, cases[i].kind);
+        if ((why != NULL) != cases[i].denied)
+            fail_msg("%s kind %d: got %s", cases[i].path, cases[i].kind, why ? why : "allowed");
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normalize),
+        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_match),
+        cmocka_unit_test(test_create_denied),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
