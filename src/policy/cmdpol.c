@@ -7,10 +7,10 @@
 
 #include <errno.h>
 #include <fnmatch.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/validate.h"
 #include "util/cleanup.h"
 
 /* =============================================================================================
@@ -343,101 +343,14 @@ cmdpol_verdict cmdpol_decide_exec(const cmdpol *p, const char *exec_path, const 
  * Messages
  */
 
-/* Characters Go's strconv.Quote escapes although they are valid UTF-8 (unicode.IsPrint false):
- * C1 controls, non-ASCII spaces, format characters, private use, non-characters. */
-static bool go_unprintable(uint32_t cp) {
-    return (cp >= 0x80 && cp <= 0xa0) || cp == 0xad || cp == 0x1680 || cp == 0x180e ||
-           (cp >= 0x2000 && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202f) ||
-           (cp >= 0x205f && cp <= 0x206f) || cp == 0x3000 || cp == 0xfeff ||
-           (cp >= 0xfff9 && cp <= 0xfffb) || (cp >= 0xe000 && cp <= 0xf8ff) ||
-           (cp & 0xfffe) == 0xfffe || cp >= 0xf0000;
-}
-
-/* Decodes one UTF-8 sequence; returns its length, or 0 when invalid. */
-static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *ret) {
-    uint32_t cp;
-    size_t len;
-
-    if (p[0] < 0x80) {
-        *ret = p[0];
-        return 1;
-    }
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        len = 2, cp = p[0] & 0x1f;
-    else if (p[0] >= 0xe0 && p[0] <= 0xef)
-        len = 3, cp = p[0] & 0x0f;
-    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-        len = 4, cp = p[0] & 0x07;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    *ret = cp;
-    return len;
-}
-
 int cmdpol_quote(fbuf *out, const char *s) {
-    const unsigned char *p = (const unsigned char *) s;
-    size_t n = strlen(s);
-    int r = fbuf_putc(out, '"');
+    /* \xNN is the longest escape per input byte; two quotes and the NUL */
+    size_t size = 4 * strlen(s) + 3;
+    _cleanup_free_ char *q = malloc(size);
 
-    for (size_t i = 0; i < n && r >= 0;) {
-        uint32_t cp;
-        size_t len = utf8_decode(p + i, n - i, &cp);
-
-        if (len == 0) {
-            r = fbuf_printf(out, "\\x%02x", p[i]);
-            i++;
-            continue;
-        }
-        switch (cp) {
-        case '"':
-            r = fbuf_puts(out, "\\\"");
-            break;
-        case '\\':
-            r = fbuf_puts(out, "\\\\");
-            break;
-        case '\a':
-            r = fbuf_puts(out, "\\a");
-            break;
-        case '\b':
-            r = fbuf_puts(out, "\\b");
-            break;
-        case '\f':
-            r = fbuf_puts(out, "\\f");
-            break;
-        case '\n':
-            r = fbuf_puts(out, "\\n");
-            break;
-        case '\r':
-            r = fbuf_puts(out, "\\r");
-            break;
-        case '\t':
-            r = fbuf_puts(out, "\\t");
-            break;
-        case '\v':
-            r = fbuf_puts(out, "\\v");
-            break;
-        default:
-            if (cp < 0x20 || cp == 0x7f)
-                r = fbuf_printf(out, "\\x%02x", (unsigned) cp);
-            else if (go_unprintable(cp))
-                r = cp < 0x10000 ? fbuf_printf(out, "\\u%04x", (unsigned) cp)
-                                 : fbuf_printf(out, "\\U%08x", (unsigned) cp);
-            else
-                r = fbuf_append(out, p + i, len);
-        }
-        i += len;
-    }
-    return r < 0 ? r : fbuf_putc(out, '"');
+    if (!q)
+        return -ENOMEM;
+    return fbuf_puts(out, config_quote(q, size, s));
 }
 
 int cmdpol_format_exec_block(fbuf *out, const char *exec_path, const char *const *argv, size_t argc,
