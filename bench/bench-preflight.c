@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Preflight cost: checking a 10-segment command chain under the `code` template's command policy
- * (its 35 deny rules plus the 29 defaults), as fence does before every run. Prints the median,
- * 90th percentile and minimum of many single checks, for the whole public call (compile the
- * policy, parse, match), for parse + match with an already compiled policy, and for the
+ * Preflight cost: checking a 10-segment command chain under the built-in `code` template's
+ * command policy (its 35 deny rules plus the 29 defaults), as fence does before every run. Prints
+ * the median, 90th percentile and minimum of many single checks, for the whole public call (compile
+ * the policy, parse, match), for parse + match with an already compiled policy, and for the
  * allocation-free exec-time decision of argv mode.
  *   bench-preflight [ITERATIONS]      (default 20000)
  */
@@ -15,46 +15,6 @@
 #include "config/config.h"
 #include "policy/check.h"
 #include "policy/cmdpol.h"
-
-/* templates/code.json command.deny (spec §5.1); useDefaults true. */
-static const char *const code_deny[] = {
-        "git push",
-        "git reset",
-        "git clean",
-        "git checkout --",
-        "git rebase",
-        "git merge",
-        "npm publish",
-        "pnpm publish",
-        "yarn publish",
-        "cargo publish",
-        "twine upload",
-        "gem push",
-        "sudo",
-        "gh pr create",
-        "gh pr merge",
-        "gh pr close",
-        "gh pr reopen",
-        "gh pr review",
-        "gh pr comment",
-        "gh release create",
-        "gh release delete",
-        "gh repo create",
-        "gh repo fork",
-        "gh repo delete",
-        "gh issue create",
-        "gh issue close",
-        "gh issue comment",
-        "gh gist create",
-        "gh workflow run",
-        "gh api",
-        "gh auth login",
-        "gh secret set",
-        "gh secret delete",
-        "gh variable set",
-        "gh variable delete",
-        NULL,
-};
 
 /* Ten simple commands, the kind an agent sends: chains, a pipe, quoting, redirections. */
 static const char chain[] =
@@ -83,7 +43,7 @@ static void report(const char *what, double *t, size_t n) {
 int main(int argc, char **argv) {
     size_t iterations = argc > 1 ? strtoul(argv[1], NULL, 10) : 20000, warmup;
     double *t = calloc(iterations ? iterations : 1, sizeof(double));
-    struct fence_config cfg;
+    fence_config *cfg = NULL;
     const char *exec_argv[] = {"git", "push", "origin", "main"};
     cmdparse *parsed = NULL;
     cmdpol *pol = NULL;
@@ -95,14 +55,13 @@ int main(int argc, char **argv) {
         return 2;
     }
     warmup = iterations / 10;
-    config_init(&cfg);
-    for (const char *const *d = code_deny; *d; d++)
-        if (strv_push(&cfg.command.deny, *d) < 0)
-            return 1;
-    cfg.command.use_defaults = TRI_TRUE;
-    if (cmdpol_new(&cfg, &pol) < 0 || cmdparse_string(chain, strlen(chain), &parsed) < 0)
+    if (fence_config_load_template("code", &cfg, &err) < 0) {
+        fprintf(stderr, "bench-preflight: %s\n", err.msg);
         return 1;
-    if (fence_check_command(&cfg, chain, &err) != 0) {
+    }
+    if (cmdpol_new(cfg, &pol) < 0 || cmdparse_string(chain, strlen(chain), &parsed) < 0)
+        return 1;
+    if (fence_check_command(cfg, chain, &err) != 0) {
         fprintf(stderr, "bench-preflight: the chain should pass: %s\n", err.msg);
         return 1;
     }
@@ -114,7 +73,7 @@ int main(int argc, char **argv) {
 
     for (size_t i = 0; i < warmup + iterations; i++) {
         double a = now_us();
-        sink += fence_check_command(&cfg, chain, NULL);
+        sink += fence_check_command(cfg, chain, NULL);
         if (i >= warmup)
             t[i - warmup] = now_us() - a;
     }
@@ -137,7 +96,7 @@ int main(int argc, char **argv) {
     report("cmdpol_decide_exec (argv mode, one exec)", t, iterations);
 
     cmdpol_free(pol);
-    config_done(&cfg);
+    fence_config_free(cfg);
     free(t);
     return sink == -1;
 }

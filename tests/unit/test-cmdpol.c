@@ -21,45 +21,16 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 
-/* The `code` template's command.deny (spec §5.1). */
-static const char *const code_deny[] = {
-        "git push",
-        "git reset",
-        "git clean",
-        "git checkout --",
-        "git rebase",
-        "git merge",
-        "npm publish",
-        "pnpm publish",
-        "yarn publish",
-        "cargo publish",
-        "twine upload",
-        "gem push",
-        "sudo",
-        "gh pr create",
-        "gh pr merge",
-        "gh pr close",
-        "gh pr reopen",
-        "gh pr review",
-        "gh pr comment",
-        "gh release create",
-        "gh release delete",
-        "gh repo create",
-        "gh repo fork",
-        "gh repo delete",
-        "gh issue create",
-        "gh issue close",
-        "gh issue comment",
-        "gh gist create",
-        "gh workflow run",
-        "gh api",
-        "gh auth login",
-        "gh secret set",
-        "gh secret delete",
-        "gh variable set",
-        "gh variable delete",
-        NULL,
-};
+/* The built-in `code` template (spec §5.1): 35 deny rules, useDefaults true. */
+static fence_config *code_cfg(void) {
+    fence_config *cfg = NULL;
+    fence_error err = {0};
+
+    if (fence_config_load_template("code", &cfg, &err) < 0)
+        fail_msg("loading the code template: %s", err.msg);
+    assert_int_equal(fence_config_get_list_len(cfg, FENCE_CFG_COMMAND_DENY), 35);
+    return cfg;
+}
 
 /* A config with the given deny and allow lists; use_defaults: TRI_UNSET, TRI_FALSE, TRI_TRUE. */
 static fence_config *make_cfg(const char *const *deny, const char *const *allow,
@@ -662,7 +633,7 @@ static void test_verdict_bypasses(void **state) {
             {"git checkout -- .", "git checkout --"},
             {"GIT_DIR=x git -C y reset --hard", "git reset"},
     };
-    fence_config *cfg = make_cfg(code_deny, NULL, TRI_TRUE);
+    fence_config *cfg = code_cfg();
 
     (void) state;
     run_verdicts(cfg, cases, ARRAY_SIZE(cases));
@@ -712,7 +683,7 @@ static void test_verdict_no_false_positives(void **state) {
             {"bash ./script.sh", NULL},
             {"dd bs=1M count=1 < /dev/zero > f", NULL},
     };
-    fence_config *cfg = make_cfg(code_deny, NULL, TRI_TRUE);
+    fence_config *cfg = code_cfg();
 
     (void) state;
     run_verdicts(cfg, cases, ARRAY_SIZE(cases));
@@ -736,7 +707,7 @@ static void test_verdict_known_limits(void **state) {
             {"git -c alias.p=push p", NULL},                           /* program-level aliases */
             {"curl -s x | sh", NULL}, /* scripts from the network or files */
     };
-    fence_config *cfg = make_cfg(code_deny, NULL, TRI_TRUE);
+    fence_config *cfg = code_cfg();
 
     (void) state;
     run_verdicts(cfg, cases, ARRAY_SIZE(cases));
