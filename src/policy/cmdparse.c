@@ -83,6 +83,25 @@ static int fail(pctx *c, int r) {
     return c->err;
 }
 
+/* Makes room for one more element in a heap vector *v of *cap elements holding n (doubling,
+ * starting at `first`, never beyond `max`: -ERANGE). */
+static int grow(pctx *c, void *v, size_t *cap, size_t n, size_t elem, size_t first, size_t max) {
+    void **vp = v, *nv;
+    size_t ncap;
+
+    if (n < *cap)
+        return 0;
+    ncap = *cap ? *cap * 2 : first;
+    if (ncap > max)
+        return fail(c, -ERANGE);
+    nv = realloc(*vp, ncap * elem);
+    if (!nv)
+        return fail(c, -ENOMEM);
+    *vp = nv;
+    *cap = ncap;
+    return 0;
+}
+
 static void *xalloc(pctx *c, size_t n) {
     achunk *ch = c->chunks;
     size_t off;
@@ -905,18 +924,10 @@ static bool text_is_assignment(const cmdparse_word *w) {
 }
 
 static int cframe_push(pctx *c, cframe *cf, const cmdparse_word *word) {
-    if (cf->n == cf->cap) {
-        size_t cap = cf->cap ? cf->cap * 2 : 8;
-        cmdparse_word *nw;
+    int r = grow(c, &cf->w, &cf->cap, cf->n, sizeof(*cf->w), 8, CMDPARSE_MAX_WORDS);
 
-        if (cap > CMDPARSE_MAX_WORDS)
-            return fail(c, -ERANGE);
-        nw = realloc(cf->w, cap * sizeof(*nw));
-        if (!nw)
-            return fail(c, -ENOMEM);
-        cf->w = nw;
-        cf->cap = cap;
-    }
+    if (r < 0)
+        return r;
     cf->w[cf->n++] = *word;
     return 0;
 }
@@ -1323,15 +1334,9 @@ static int emit(pctx *c, const cmdparse_word *W, size_t n, const char *text) {
     r = seg_name(c, &seg);
     if (r < 0)
         return r;
-    if (c->n_seg == c->cap_seg) {
-        size_t cap = c->cap_seg ? c->cap_seg * 2 : 16;
-        cmdparse_segment *ns = realloc(c->seg, cap * sizeof(*ns));
-
-        if (!ns)
-            return fail(c, -ENOMEM);
-        c->seg = ns;
-        c->cap_seg = cap;
-    }
+    r = grow(c, &c->seg, &c->cap_seg, c->n_seg, sizeof(*c->seg), 16, 2 * CMDPARSE_MAX_SEGMENTS);
+    if (r < 0)
+        return r;
     c->seg[c->n_seg++] = seg;
     return 0;
 }
@@ -2007,16 +2012,10 @@ static bool at_redirection(const src *s) {
 
 static int hd_push(pctx *c, src *s, const wbuf *w, bool strip_tabs) {
     char *delim;
+    int r = grow(c, &s->hd, &s->cap_hd, s->n_hd, sizeof(*s->hd), 4, CMDPARSE_MAX_INPUT);
 
-    if (s->n_hd == s->cap_hd) {
-        size_t cap = s->cap_hd ? s->cap_hd * 2 : 4;
-        hdoc *n = realloc(s->hd, cap * sizeof(*n));
-
-        if (!n)
-            return fail(c, -ENOMEM);
-        s->hd = n;
-        s->cap_hd = cap;
-    }
+    if (r < 0)
+        return r;
     delim = xstrndup(c, w->c ? w->c : "", w->n);
     if (!delim)
         return c->err;

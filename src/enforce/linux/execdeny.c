@@ -107,6 +107,22 @@ static char *canonical(const char *p) {
     return r ? r : strdup(p);
 }
 
+/* Room for one more element in a heap vector *v of *cap elements holding n (doubling). */
+static int grow(void *v, size_t *cap, size_t n, size_t elem) {
+    void **vp = v, *nv;
+    size_t ncap;
+
+    if (n < *cap)
+        return 0;
+    ncap = *cap ? *cap * 2 : 16;
+    nv = realloc(*vp, ncap * elem);
+    if (!nv)
+        return -ENOMEM;
+    *vp = nv;
+    *cap = ncap;
+    return 0;
+}
+
 static int add_target(resolver *rs, const char *token, const char *found) {
     _cleanup_free_ char *path = canonical(found);
 
@@ -115,15 +131,8 @@ static int add_target(resolver *rs, const char *token, const char *found) {
     for (size_t i = 0; i < rs->n_t; i++)
         if (rs->t[i].token == token && streq(rs->t[i].path, path))
             return 0;
-    if (rs->n_t == rs->cap_t) {
-        size_t cap = rs->cap_t ? rs->cap_t * 2 : 16;
-        target *n = realloc(rs->t, cap * sizeof(*n));
-
-        if (!n)
-            return -ENOMEM;
-        rs->t = n;
-        rs->cap_t = cap;
-    }
+    if (grow(&rs->t, &rs->cap_t, rs->n_t, sizeof(*rs->t)) < 0)
+        return -ENOMEM;
     rs->t[rs->n_t++] = (target){.token = token, .path = TAKE_PTR(path)};
     return 0;
 }
@@ -242,16 +251,9 @@ static int build_candidates(resolver *rs) {
             }
             if (!is_file(p, &st))
                 continue;
-            if (rs->n_cand == rs->cap_cand) {
-                size_t cap = rs->cap_cand ? rs->cap_cand * 2 : 64;
-                candidate *n = realloc(rs->cand, cap * sizeof(*n));
-
-                if (!n) {
-                    r = -ENOMEM;
-                    break;
-                }
-                rs->cand = n;
-                rs->cap_cand = cap;
+            if (grow(&rs->cand, &rs->cap_cand, rs->n_cand, sizeof(*rs->cand)) < 0) {
+                r = -ENOMEM;
+                break;
             }
             rs->cand[rs->n_cand] =
                     (candidate){.name = strdup(names.v[k]), .dev = st.st_dev, .ino = st.st_ino};
