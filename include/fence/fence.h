@@ -242,7 +242,11 @@ FENCE_API const char *fence_template_source(const char *name);
  */
 
 /* Checks a shell command string against the command and SSH policy (§7, §8).
- * Returns 0 when allowed, -FENCE_E_BLOCKED with the §7.4/§8 message when refused. */
+ * Returns 0 when allowed, -FENCE_E_BLOCKED with the §7.4/§8 message when refused. A string the
+ * check cannot analyse (longer than 131071 bytes, nested deeper than 64 levels, expanding to
+ * more than 16384 commands) is refused the same way, with the reason. cfg NULL = the built-in
+ * default policy. -FENCE_E_INVAL for a NULL command, -FENCE_E_NOMEM. Thread-safe for distinct
+ * or unchanging configs (no state is kept). docs/command-policy.md describes the parser. */
 FENCE_API int fence_check_command(const fence_config *cfg, const char *command, fence_error *err);
 
 /* ---------------------------------------------------------------------------------------------

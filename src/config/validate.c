@@ -24,6 +24,8 @@ static bool rune_printable(uint32_t r) {
         (r >= 0x205f && r <= 0x206f) || r == 0x3000 || r == 0xfeff ||
         (r >= 0xfff9 && r <= 0xfffb) || (r >= 0xe000 && r <= 0xf8ff))
         return false;
+    if (r == 0x1680 || r == 0x180e || (r & 0xfffe) == 0xfffe || r >= 0xf0000)
+        return false; /* a space, a format character, non-characters, planes 15-16 private use */
     return true;
 }
 
