@@ -624,6 +624,10 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
 
     if (!m || !ret_status)
         return fence_error_set(err, FENCE_E_INVAL, 0, "fence_manager_run: bad argument");
+    /* the command policy refuses before anything starts: no proxy, no namespace, no mount */
+    r = fence_check_command(m->cfg, command, err);
+    if (r < 0)
+        return r;
     r = fence_manager_initialize(m, err);
     if (r < 0)
         return r;
