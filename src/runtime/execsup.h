@@ -44,10 +44,13 @@ struct seccomp_notif;
 #define EXECSUP_SHEBANG_MAX 256
 
 typedef struct execsup_config {
-    const cmdpol *pol;     /* the manager's compiled policy; must outlive the execsup */
-    const char *bootstrap; /* the program the workload execs first (the shell): allowed once,
-                              unchecked. NULL = none */
-    const rlog *log;       /* blocked execs are always logged; allowed ones with -d */
+    const cmdpol *pol; /* the manager's compiled policy; must outlive the execsup */
+    /* The first exec on the listener is the workload starting the shell fence chose: allowed
+     * unchecked. It is necessarily that one (only the workload carries the filter, and it has no
+     * children before its exec), and its memory is the sandbox init's, which fence cannot read
+     * when unprivileged (the init is not dumpable). */
+    bool bootstrap;
+    const rlog *log; /* blocked execs are always logged; allowed ones with -d */
 } execsup_config;
 
 typedef struct execsup execsup;
@@ -59,9 +62,11 @@ void execsup_free(execsup *e);
 /* Decides and answers one execve/execveat notification received on notify_fd. */
 void execsup_answer(execsup *e, int notify_fd, const struct seccomp_notif *req);
 
-/* Counters for tests and -d. */
+/* Counters for tests and -d: notifications answered, execs refused, and the CPU time the
+ * supervisor spent answering them (nanoseconds). */
 unsigned long execsup_checked(const execsup *e);
 unsigned long execsup_denied(const execsup *e);
+unsigned long long execsup_cpu_ns(const execsup *e);
 
 /* The interpreter line of a script as the kernel parses it (fs/binfmt_script.c). */
 typedef struct execsup_shebang {

@@ -681,7 +681,7 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
         /* one listener, served from the workload's own execve on (argv mode checks it) */
         r = unotify_new(&un, err);
         if (r >= 0 && p.exec.argv_mode) {
-            execsup_config ec = {.pol = m->pol, .bootstrap = p.shell, .log = &m->log};
+            execsup_config ec = {.pol = m->pol, .bootstrap = true, .log = &m->log};
             r = execsup_new(&ec, &es, err);
             unotify_set_exec(un, es);
         }
@@ -717,6 +717,12 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     r = supervise_run(m->loop, &sb, &opts, &status, err);
     if (r >= 0)
         *ret_status = status;
+    if (es)
+        rlog_debug(&m->log,
+                   "[fence:linux] argv mode: %lu execs checked, %lu refused, %.1f us of "
+                   "supervisor CPU each",
+                   execsup_checked(es), execsup_denied(es),
+                   execsup_checked(es) ? execsup_cpu_ns(es) / 1e3 / execsup_checked(es) : 0.0);
 out:
     sandbox_done(&sb);
     broker_free(bk);

@@ -12,11 +12,20 @@
 
 #include "util/error.h"
 
+/* COMPAT(linux < 6.6): the headers of older distributions lack them */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 struct unotify {
     struct seccomp_notif *req;
     size_t req_size;
     execsup *exec;
     broker *broker;
+    bool tuned;
 };
 
 int unotify_new(unotify **ret, fence_error *err) {
@@ -61,6 +70,12 @@ void unotify_handle(void *userdata, int notify_fd) {
     struct seccomp_notif *req = u->req;
     bool exec;
 
+    if (!u->tuned) {
+        /* the tracee waits while the supervisor answers: hand the CPU over directly both ways
+         * instead of waking the other side on another CPU (Linux 6.6; EINVAL before) */
+        ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+        u->tuned = true;
+    }
     memset(req, 0, u->req_size);
     if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
         return; /* the caller gave up (signal) or the filter is gone */
