@@ -185,7 +185,6 @@ typedef struct exec_req {
     const char *argv[EXECSUP_MAX_ARGS];
     /* the "#!" chain */
     level lv[EXECSUP_MAX_INTERP + 1];
-    size_t n_levels;
     /* outcome */
     bool deny;
     cmdpol_verdict verdict;
@@ -568,7 +567,6 @@ static void evaluate(exec_req *x, const char *path) {
         _cleanup_close_ int fd = -1;
         int r;
 
-        x->n_levels = k + 1;
         fd = k == 0 ? open_program(x, x->dirfd, path, empty)
                     : open_program(x, AT_FDCWD, l->path, false);
         if (fd >= 0)

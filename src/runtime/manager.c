@@ -114,7 +114,7 @@ FENCE_API int fence_manager_new(const fence_config *cfg, fence_manager **ret, fe
     if (!m->cfg || cmdpol_new(m->cfg, &m->pol) < 0) {
         fence_config_free(m->cfg);
         free(m);
-        return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "copying config");
+        return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "copying config and command policy");
     }
     *ret = m;
     return 0;
