@@ -534,11 +534,11 @@ static int attach_listeners(netrun *n, sandbox *sb, fence_error *err) {
     return r;
 }
 
-static int attach_inbound(netrun *n, sandbox *sb, fence_error *err) {
+static int attach_inbound(netrun *n, int inside_sock, fence_error *err) {
     const netrun_plan *p = n->plan;
     int r;
 
-    r = nsfactory_new(n->loop, sb->pidfd, &n->factory, err);
+    r = nsfactory_new(n->loop, inside_sock, &n->factory, err);
     if (r < 0)
         return r;
     relay_set_factory(n->rl, n->factory);
@@ -588,9 +588,16 @@ int netrun_attach(netrun *n, sandbox *sb, fence_error *err) {
     pthread_sigmask(SIG_BLOCK, &pipe_set, &n->oldmask);
     raise_nofile(n);
 
-    r = attach_listeners(n, sb, err);
-    if (r >= 0 && n->plan->relay_inbound)
-        r = attach_inbound(n, sb, err);
+    /* -p: the helper finds the sandbox's namespaces from a socket made there; the first
+     * listener (127.0.0.1 HTTP) always exists */
+    if (n->plan->relay_inbound)
+        r = sb->n_listener_fds > 0 && sb->listener_fds[0] >= 0
+                    ? attach_inbound(n, sb->listener_fds[0], err)
+                    : fence_error_set(err, FENCE_E_SANDBOX, EPROTO, "no socket from the sandbox");
+    else
+        r = 0;
+    if (r >= 0)
+        r = attach_listeners(n, sb, err);
     if (r >= 0)
         r = proxy_start(n->px, err);
     if (r >= 0 && n->rl)

@@ -3,7 +3,10 @@
 #include "runtime/nsfactory.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
 #include <linux/sched.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -11,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -74,17 +78,28 @@ static int send_reply(int sock, int err, int fd) {
     return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-static void close_all_but(int a, int b) {
-    int lo = a < b ? a : b, hi = a < b ? b : a;
+/* Closes every fd but the (distinct) ones in keep[3]. */
+static void close_all_but(int keep[3]) {
+    unsigned lo = 0;
 
-    if (lo > 0)
-        syscall(SYS_close_range, 0u, (unsigned) lo - 1, 0u);
-    if (hi > lo + 1)
-        syscall(SYS_close_range, (unsigned) lo + 1, (unsigned) hi - 1, 0u);
-    syscall(SYS_close_range, (unsigned) hi + 1, ~0u, 0u);
+    /* three entries: sort them by hand */
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2 - i; j++)
+            if (keep[j] > keep[j + 1]) {
+                int t = keep[j];
+                keep[j] = keep[j + 1];
+                keep[j + 1] = t;
+            }
+    for (int i = 0; i < 3; i++) {
+        if ((unsigned) keep[i] > lo)
+            syscall(SYS_close_range, lo, (unsigned) keep[i] - 1, 0u);
+        lo = (unsigned) keep[i] + 1;
+    }
+    syscall(SYS_close_range, lo, ~0u, 0u);
 }
 
-static _Noreturn void helper_main(int sock, int sandbox_pidfd, pid_t parent) {
+static _Noreturn void helper_main(int sock, int userns, int netns, pid_t parent) {
+    int keep[3] = {sock, userns, netns};
     sigset_t none;
 
     /* die with the supervisor; it may already be gone (then we were re-parented) */
@@ -96,12 +111,14 @@ static _Noreturn void helper_main(int sock, int sandbox_pidfd, pid_t parent) {
     setsid();
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    close_all_but(sock, sandbox_pidfd);
-    if (setns(sandbox_pidfd, CLONE_NEWUSER | CLONE_NEWNET) < 0) {
+    close_all_but(keep);
+    /* the user namespace first: it grants the capabilities the network namespace asks for */
+    if (setns(userns, CLONE_NEWUSER) < 0 || setns(netns, CLONE_NEWNET) < 0) {
         send_reply(sock, errno ? errno : EPERM, -1);
         _exit(1);
     }
-    close(sandbox_pidfd);
+    close(userns);
+    close(netns);
     if (send_reply(sock, 0, -1) < 0)
         _exit(1);
     for (;;) {
@@ -313,13 +330,35 @@ static int await_ready(nsfactory *f, fence_error *err) {
                            "the network namespace helper did not start");
 }
 
-int nsfactory_new(evloop *loop, int sandbox_pidfd, nsfactory **ret, fence_error *err) {
+/* The sandbox's network namespace and its owning user namespace, from a socket made there. */
+static int namespaces_of(int sock, int *ret_userns, int *ret_netns, fence_error *err) {
+    _cleanup_close_ int netns = ioctl(sock, SIOCGSKNS), userns = -1;
+
+    if (netns < 0)
+        return fence_error_set(err, FENCE_E_SANDBOX, errno,
+                               "finding the sandbox's network namespace");
+    (void) fcntl(netns, F_SETFD, FD_CLOEXEC);
+    userns = ioctl(netns, NS_GET_USERNS);
+    if (userns < 0)
+        return fence_error_set(err, FENCE_E_SANDBOX, errno,
+                               "finding the sandbox's user namespace");
+    (void) fcntl(userns, F_SETFD, FD_CLOEXEC);
+    *ret_userns = TAKE_FD(userns);
+    *ret_netns = TAKE_FD(netns);
+    return 0;
+}
+
+int nsfactory_new(evloop *loop, int inside_sock, nsfactory **ret, fence_error *err) {
+    _cleanup_close_ int userns = -1, netns = -1;
     struct clone_args args;
     nsfactory *f;
     int sv[2], pidfd = -1, r;
     pid_t parent = getpid();
     long pid;
 
+    r = namespaces_of(inside_sock, &userns, &netns, err);
+    if (r < 0)
+        return r;
     f = calloc(1, sizeof(*f));
     if (!f)
         return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "allocating the namespace helper");
@@ -336,7 +375,7 @@ int nsfactory_new(evloop *loop, int sandbox_pidfd, nsfactory **ret, fence_error 
     pid = syscall(SYS_clone3, &args, sizeof(args));
     if (pid == 0) {
         close(sv[0]);
-        helper_main(sv[1], sandbox_pidfd, parent);
+        helper_main(sv[1], userns, netns, parent);
     }
     close(sv[1]);
     f->sock = sv[0];

@@ -9,10 +9,14 @@
  * its owning user namespace *and* in one's own, so an unprivileged supervisor would have to
  * join the sandbox's user namespace and could never come back.
  *
- * So a small helper does it (DESIGN.md "Network"). The supervisor forks it; it becomes
- * non-dumpable, leaves the terminal's session, closes every fd but its end of a socketpair and
- * the sandbox's pidfd, and joins the sandbox's user and network namespaces in one
- * setns(pidfd, CLONE_NEWUSER | CLONE_NEWNET). An unprivileged caller may: a process in the
+ * So a small helper does it (DESIGN.md "Network"). The supervisor finds the namespaces from a
+ * socket it already holds that was made inside (a proxy listener): SIOCGSKNS gives the socket's
+ * network namespace, NS_GET_USERNS its owning user namespace; both work for the owner of the
+ * sandbox's user namespace without any access to the sandbox's processes (which are
+ * non-dumpable, so their /proc/PID/ns links and pidfd-based setns are closed to an unprivileged
+ * supervisor). It forks the helper; the helper becomes non-dumpable, leaves the terminal's
+ * session, closes every fd but its end of a socketpair and the two namespace fds, and joins the
+ * user namespace, then the network namespace. An unprivileged caller may: a process in the
  * parent user namespace with the owner's euid has every capability in the child one. It stays
  * in the host's PID namespace, so the workload cannot name it (no pid: no ptrace, no signal,
  * no /proc entry), and it runs no code but this loop: read a request (an address family),
@@ -41,10 +45,10 @@ typedef struct nsfactory_req nsfactory_req;
  * owned by the callback; fd < 0: err is the errno why not (EPIPE when the helper is gone). */
 typedef void (*nsfactory_cb)(void *userdata, int fd, int err);
 
-/* Starts the helper for the sandbox whose init is sandbox_pidfd (borrowed) and waits until it
- * has joined its namespaces. Errors: -FENCE_E_SANDBOX with the helper's reason (setns refused),
- * -FENCE_E_SPAWN, -FENCE_E_NOMEM. */
-int nsfactory_new(evloop *loop, int sandbox_pidfd, nsfactory **ret, fence_error *err);
+/* Starts the helper for the network namespace of inside_sock (any socket made in the sandbox's
+ * namespace; borrowed) and waits until it has joined it. Errors: -FENCE_E_SANDBOX with the
+ * reason (namespace not reachable, setns refused), -FENCE_E_SPAWN, -FENCE_E_NOMEM. */
+int nsfactory_new(evloop *loop, int inside_sock, nsfactory **ret, fence_error *err);
 
 /* Asks for a socket of family (AF_INET or AF_INET6). Returns 0 with *ret set until the callback
  * has run or the request is cancelled; -EBUSY (too many waiting), -EPIPE (helper gone),

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -202,8 +203,45 @@ static void test_sockdiag(void **state) {
 typedef struct nschild {
     pid_t pid;
     int pidfd;
+    int inside; /* a socket the child made in its namespace (as the engine's listeners are) */
     uint16_t port; /* its echo server on 127.0.0.1, inside */
 } nschild;
+
+static void send_port_and_fd(int sock, uint16_t port, int fd) {
+    struct iovec iov = {.iov_base = &port, .iov_len = sizeof(port)};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u = {0};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                         .msg_controllen = sizeof(u.buf)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    (void) !sendmsg(sock, &msg, 0);
+}
+
+static int recv_port_and_fd(int sock, uint16_t *port) {
+    struct iovec iov = {.iov_base = port, .iov_len = sizeof(*port)};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                         .msg_controllen = sizeof(u.buf)};
+    struct cmsghdr *c;
+    int fd = -1;
+
+    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != sizeof(*port))
+        return -1;
+    for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+        if (c->cmsg_type == SCM_RIGHTS)
+            memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    return fd;
+}
 
 static _Noreturn void nschild_main(int report) {
     struct ifreq ifr = {0};
@@ -221,7 +259,9 @@ static _Noreturn void nschild_main(int report) {
     if (bind(l, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(l, 16) < 0 ||
         getsockname(l, (struct sockaddr *) &sa, &len) < 0)
         _exit(1);
-    (void) !write(report, &sa.sin_port, sizeof(sa.sin_port));
+    /* like the sandbox's init: nobody outside may look into this process */
+    prctl(PR_SET_DUMPABLE, 0);
+    send_port_and_fd(report, sa.sin_port, s);
     for (;;) {
         char buf[4096];
         ssize_t n;
@@ -238,11 +278,11 @@ static _Noreturn void nschild_main(int report) {
 /* Returns false when this host cannot make user namespaces (the test is skipped then). */
 static bool nschild_start(nschild *ch) {
     struct clone_args args = {0};
-    int report[2], pidfd = -1;
+    int report[2], pidfd = -1, inside;
     uint16_t port = 0;
     long pid;
 
-    assert_int_equal(pipe2(report, O_CLOEXEC), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, report), 0);
     args.flags = CLONE_NEWUSER | CLONE_NEWNET | CLONE_PIDFD;
     args.pidfd = (uint64_t) (uintptr_t) &pidfd;
     args.exit_signal = SIGCHLD;
@@ -256,19 +296,20 @@ static bool nschild_start(nschild *ch) {
         close(report[0]);
         return false;
     }
-    if (read(report[0], &port, sizeof(port)) != sizeof(port)) {
-        close(report[0]);
+    inside = recv_port_and_fd(report[0], &port);
+    close(report[0]);
+    if (inside < 0) {
         kill((pid_t) pid, SIGKILL);
         waitpid((pid_t) pid, NULL, 0);
         close(pidfd);
         return false;
     }
-    close(report[0]);
-    *ch = (nschild){.pid = (pid_t) pid, .pidfd = pidfd, .port = ntohs(port)};
+    *ch = (nschild){.pid = (pid_t) pid, .pidfd = pidfd, .inside = inside, .port = ntohs(port)};
     return true;
 }
 
 static void nschild_stop(nschild *ch) {
+    close(ch->inside);
     kill(ch->pid, SIGKILL);
     waitpid(ch->pid, NULL, 0);
     close(ch->pidfd);
@@ -306,7 +347,7 @@ static void test_nsfactory_socket_lives_inside(void **state) {
     if (!nschild_start(&ch))
         skip();
     assert_int_equal(evloop_new(&loop), 0);
-    assert_int_equal(nsfactory_new(loop, ch.pidfd, &f, NULL), 0);
+    assert_int_equal(nsfactory_new(loop, ch.inside, &f, NULL), 0);
     assert_true(nsfactory_helper_pid(f) > 0);
     assert_int_equal(nsfactory_socket(f, AF_INET, on_socket, &g, &req), 0);
     assert_false(g.done); /* never called from inside */
@@ -383,7 +424,7 @@ static void test_nsfactory_cancel_and_death(void **state) {
     if (!nschild_start(&ch))
         skip();
     assert_int_equal(evloop_new(&loop), 0);
-    assert_int_equal(nsfactory_new(loop, ch.pidfd, &f, NULL), 0);
+    assert_int_equal(nsfactory_new(loop, ch.inside, &f, NULL), 0);
     assert_int_equal(nsfactory_socket(f, AF_INET6, on_socket, &g[0], &req[0]), 0);
     assert_int_equal(nsfactory_socket(f, AF_INET, on_socket, &g[1], &req[1]), 0);
     assert_int_equal(nsfactory_socket(f, 12345, on_socket, &g[2], &req[2]), -EINVAL);
