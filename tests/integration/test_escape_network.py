@@ -206,19 +206,20 @@ def test_class12_proxy_refuses_internal_destinations(env, dns):
         cmds = []
         for h in INTERNAL:
             url = f"http://{h}:{port}/hello"
-            cmds.append(f"echo {h} $(curl -s --max-time 10 --noproxy '' -o /dev/null "
+            # one line per destination, the destinations in parallel
+            cmds.append(f"(echo {h} $(curl -s --max-time 10 --noproxy '' -o /dev/null "
                         f"-w '%{{http_code}}' -x $HTTP_PROXY {url}) "
                         f"$(curl -s --max-time 10 --noproxy '' -o /dev/null -p -x $HTTP_PROXY "
                         f"{url}; echo $?) "
                         f"$(curl -s --max-time 10 --noproxy '' -o /dev/null "
-                        f"--socks5-hostname ${{ALL_PROXY#*//}} {url}; echo $?)")
+                        f"--socks5-hostname ${{ALL_PROXY#*//}} {url}; echo $?)) &")
         # control: the service the attacks aim at is there (direct access from the relaxed
         # sandbox, which shares the host's loopback), and the proxy reaches it when the policy
         # names it exactly, so the refusals below are the guard's
         cmds.append(f"echo direct $(curl -s --max-time 10 --noproxy '*' "
-                    f"http://127.0.0.1:{port}/hello)")
+                    f"http://127.0.0.1:{port}/hello); wait")
         pol = write_policy(env, {"allowedDomains": ["*"]})
-        p = fence_net(env, dns, pol, "; ".join(cmds))
+        p = fence_net(env, dns, pol, " ".join(cmds))
         named = write_policy(env, {"allowedDomains": ["*", "127.0.0.1", "rebind.test"]},
                              name="named.json")
         ok = fence_net(env, dns, named,
