@@ -376,8 +376,10 @@ int dns_new(evloop *loop, const dns_options *opts, dns **ret, fence_error *err) 
     d->tries = opts && opts->tries ? opts->tries : DNS_TRIES;
     if (opts && opts->servers && *opts->servers) {
         if (strlen(opts->servers) > DNS_SERVERS_MAX || !servers_valid(opts->servers)) {
-            int e = fence_error_set(err, FENCE_E_PROXY, 0, "DNS server list '%.200s' is not valid "
-                                    "(expected ip:port,[ip6]:port,...)", opts->servers);
+            int e = fence_error_set(err, FENCE_E_PROXY, 0,
+                                    "DNS server list '%.200s' is not valid "
+                                    "(expected ip:port,[ip6]:port,...)",
+                                    opts->servers);
             free(d);
             return e;
         }

@@ -34,8 +34,8 @@ int netrun_expose_parse(const char *bind_addr, int port, netrun_expose *ret, fen
     netrun_expose e = {0};
 
     if (port < 1 || port > 65535)
-        return fence_error_set(err, FENCE_E_INVAL, 0,
-                               "exposing port %d: port out of range 1-65535", port);
+        return fence_error_set(err, FENCE_E_INVAL, 0, "exposing port %d: port out of range 1-65535",
+                               port);
     if (inet_pton(AF_INET, addr, bin) == 1)
         e.family = AF_INET;
     else if (inet_pton(AF_INET6, addr, bin) == 1)
@@ -219,19 +219,22 @@ int netrun_plan_dump(const netrun_plan *p, fbuf *out) {
     int r;
 
     if (!p->netns) {
-        r = fbuf_printf(out, "network: %s: no network namespace; proxies on host loopback at "
-                             "random ports, refusing other users' connections\n",
+        r = fbuf_printf(out,
+                        "network: %s: no network namespace; proxies on host loopback at "
+                        "random ports, refusing other users' connections\n",
                         p->relaxed ? "relaxed (allowedDomains has \"*\")" : "degraded");
         if (r >= 0)
             r = dump_env(out, "http://127.0.0.1:<port>", "socks5h://127.0.0.1:<port>");
         return r;
     }
-    r = fbuf_printf(out, "network: private namespace (loopback only); proxies listen inside on "
-                         "127.0.0.1 and ::1, HTTP port %u, SOCKS5 port %u\n",
+    r = fbuf_printf(out,
+                    "network: private namespace (loopback only); proxies listen inside on "
+                    "127.0.0.1 and ::1, HTTP port %u, SOCKS5 port %u\n",
                     p->http_port, p->socks_port);
     for (size_t i = 0; r >= 0 && i < p->n_outbound; i++)
-        r = fbuf_printf(out, "network: local outbound port %u: 127.0.0.1 and ::1 inside -> the "
-                             "host's loopback\n",
+        r = fbuf_printf(out,
+                        "network: local outbound port %u: 127.0.0.1 and ::1 inside -> the "
+                        "host's loopback\n",
                         p->outbound[i]);
     for (size_t i = 0; r >= 0 && i < p->n_expose; i++) {
         const netrun_expose *e = &p->expose[i];
@@ -241,8 +244,9 @@ int netrun_plan_dump(const netrun_plan *p, fbuf *out) {
             r = fbuf_printf(out, "network: inbound %s%s%s:%u -> port %u in the sandbox\n",
                             v6 ? "[" : "", e->addr, v6 ? "]" : "", e->port, e->port);
         else
-            r = fbuf_printf(out, "network: inbound %s%s%s:%u bound on the host by the service "
-                                 "(on-host)\n",
+            r = fbuf_printf(out,
+                            "network: inbound %s%s%s:%u bound on the host by the service "
+                            "(on-host)\n",
                             v6 ? "[" : "", e->addr, v6 ? "]" : "", e->port);
     }
     snprintf(http, sizeof(http), "http://127.0.0.1:%u", p->http_port);
@@ -299,12 +303,14 @@ static bool same_user_only(void *userdata, int fd) {
     if ((n->log->debug || n->log->monitor) && now - n->last_refusal_log >= 1000) {
         n->last_refusal_log = now;
         if (r == 0)
-            rlog_line(n->log, "[fence] proxy refused a connection from uid %u: only uid %u may "
-                              "use this run's proxies",
+            rlog_line(n->log,
+                      "[fence] proxy refused a connection from uid %u: only uid %u may "
+                      "use this run's proxies",
                       (unsigned) uid, (unsigned) n->uid);
         else
-            rlog_line(n->log, "[fence] proxy refused a connection whose owner cannot be "
-                              "determined: %s",
+            rlog_line(n->log,
+                      "[fence] proxy refused a connection whose owner cannot be "
+                      "determined: %s",
                       strerror(-r));
     }
     return false;
@@ -399,8 +405,8 @@ static int bind_inbound(netrun *n, fence_error *err) {
         int fd = listen_on(e->family, e->addr, e->port, NULL);
 
         if (fd < 0)
-            return fence_error_set(err, FENCE_E_PROXY, -fd, "exposing port %u on %s%s%s",
-                                   e->port, e->family == AF_INET6 ? "[" : "", e->addr,
+            return fence_error_set(err, FENCE_E_PROXY, -fd, "exposing port %u on %s%s%s", e->port,
+                                   e->family == AF_INET6 ? "[" : "", e->addr,
                                    e->family == AF_INET6 ? "]" : "");
         n->host_fds[i] = fd;
     }
@@ -474,8 +480,8 @@ int netrun_env(const netrun *n, strv *env) {
                  lower ? "https_proxy" : "HTTPS_PROXY", http);
         if (r >= 0)
             r = strv_push(&out, line);
-        snprintf(line, sizeof(line), "%s=socks5h://127.0.0.1:%u",
-                 lower ? "all_proxy" : "ALL_PROXY", socks);
+        snprintf(line, sizeof(line), "%s=socks5h://127.0.0.1:%u", lower ? "all_proxy" : "ALL_PROXY",
+                 socks);
         if (r >= 0)
             r = strv_push(&out, line);
         snprintf(line, sizeof(line), "%s=%s", lower ? "no_proxy" : "NO_PROXY", NETRUN_NO_PROXY);
@@ -514,13 +520,13 @@ static int attach_listeners(netrun *n, sandbox *sb, fence_error *err) {
         sb->listener_fds[i] = -1;
         if (fd < 0) {
             if (!l->optional)
-                r = fence_error_set(err, FENCE_E_SANDBOX, EPROTO, "listener %zu (%s port %u) is "
-                                    "missing", i, l->addr, l->port);
+                r = fence_error_set(err, FENCE_E_SANDBOX, EPROTO,
+                                    "listener %zu (%s port %u) is missing", i, l->addr, l->port);
             continue;
         }
         if (p->roles[i] != NETRUN_ROLE_OUTBOUND) {
-            r = proxy_add_listener(n->px, p->roles[i] == NETRUN_ROLE_HTTP ? PROXY_HTTP : PROXY_SOCKS,
-                                   fd, err);
+            r = proxy_add_listener(
+                    n->px, p->roles[i] == NETRUN_ROLE_HTTP ? PROXY_HTTP : PROXY_SOCKS, fd, err);
         } else {
             relay_route rt = {.n_targets = 1};
 
@@ -548,9 +554,8 @@ static int attach_inbound(netrun *n, int inside_sock, fence_error *err) {
         relay_route rt = {.n_targets = 2, .in_sandbox = true};
 
         /* the service may listen on either loopback: the bind address's family first */
-        snprintf(rt.label, sizeof(rt.label), "inbound %s%s%s:%u",
-                 e->family == AF_INET6 ? "[" : "", e->addr, e->family == AF_INET6 ? "]" : "",
-                 e->port);
+        snprintf(rt.label, sizeof(rt.label), "inbound %s%s%s:%u", e->family == AF_INET6 ? "[" : "",
+                 e->addr, e->family == AF_INET6 ? "]" : "", e->port);
         set_target(&rt.target[0], e->family, e->port);
         set_target(&rt.target[1], other, e->port);
         r = relay_add(n->rl, n->host_fds[i], &rt, err);

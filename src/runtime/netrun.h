@@ -69,8 +69,8 @@ typedef enum netrun_role {
 } netrun_role;
 
 typedef struct netrun_plan {
-    bool netns;   /* the sandbox gets its own network namespace */
-    bool relaxed; /* allowedDomains contains "*" */
+    bool netns;                     /* the sandbox gets its own network namespace */
+    bool relaxed;                   /* allowedDomains contains "*" */
     uint16_t http_port, socks_port; /* in the sandbox's namespace (netns) */
     /* listeners the engine creates in the sandbox's namespace, and what each one is for */
     sandbox_listener listeners[SANDBOX_MAX_LISTENERS];

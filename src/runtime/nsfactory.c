@@ -144,7 +144,7 @@ static _Noreturn void helper_main(int sock, int userns, int netns, pid_t parent)
     }
 }
 
-/* ---- the supervisor's side --------------------------------------------------------------------- */
+/* ---- the supervisor's side ------------------------------------------------------------------ */
 
 /* Reads one reply. Returns 1 with *ret_err and *ret_fd (an fd only with err 0), 0 at EOF, or
  * -errno (-EAGAIN: none yet). */
@@ -155,7 +155,9 @@ static int recv_reply(int sock, int *ret_err, int *ret_fd, int flags) {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } u;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = u.buf,
                          .msg_controllen = sizeof(u.buf)};
     struct cmsghdr *c;
     ssize_t n;
@@ -340,8 +342,7 @@ static int namespaces_of(int sock, int *ret_userns, int *ret_netns, fence_error 
     (void) fcntl(netns, F_SETFD, FD_CLOEXEC);
     userns = ioctl(netns, NS_GET_USERNS);
     if (userns < 0)
-        return fence_error_set(err, FENCE_E_SANDBOX, errno,
-                               "finding the sandbox's user namespace");
+        return fence_error_set(err, FENCE_E_SANDBOX, errno, "finding the sandbox's user namespace");
     (void) fcntl(userns, F_SETFD, FD_CLOEXEC);
     *ret_userns = TAKE_FD(userns);
     *ret_netns = TAKE_FD(netns);

@@ -17,7 +17,7 @@
 #include "util/error.h"
 
 /* Accepts per listener event, and the pause after accept() ran out of fds (as the proxy). */
-#define RELAY_ACCEPT_BATCH 64
+#define RELAY_ACCEPT_BATCH    64
 #define RELAY_ACCEPT_PAUSE_MS 100
 
 typedef struct rroute {
@@ -33,7 +33,7 @@ struct rconn {
     relay *r;
     const rroute *rt;
     int client;
-    int remote;     /* the attempt in progress (registered for EPOLLOUT), or -1 */
+    int remote; /* the attempt in progress (registered for EPOLLOUT), or -1 */
     size_t next_target;
     int last_err;
     nsfactory_req *req;
@@ -168,8 +168,8 @@ static void on_connect(evloop *loop, int fd, uint32_t events, void *userdata) {
 /* Connects fd (ours now) to the current target. */
 static void start_connect(rconn *c, int fd) {
     const struct sockaddr_storage *ss = &c->rt->route.target[c->next_target - 1];
-    socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                              : sizeof(struct sockaddr_in);
+    socklen_t len =
+            ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     int r;
 
     if (connect(fd, (const struct sockaddr *) ss, len) == 0) {
@@ -346,8 +346,7 @@ int relay_add(relay *r, int listen_fd, const relay_route *route, fence_error *er
         int e = errno;
 
         safe_close(listen_fd);
-        return fence_error_set(err, FENCE_E_PROXY, e, "%s: configuring the listener",
-                               route->label);
+        return fence_error_set(err, FENCE_E_PROXY, e, "%s: configuring the listener", route->label);
     }
     rt = &r->routes[r->n_routes++];
     *rt = (rroute){.r = r, .fd = listen_fd, .route = *route};

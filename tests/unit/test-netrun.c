@@ -205,12 +205,9 @@ static void test_expose_parse(void **state) {
         int family;
         const char *canon;
     } ok[] = {
-            {NULL, 8080, AF_INET, "127.0.0.1"},
-            {"", 1, AF_INET, "127.0.0.1"},
-            {"0.0.0.0", 3000, AF_INET, "0.0.0.0"},
-            {"::1", 65535, AF_INET6, "::1"},
-            {"0:0:0:0:0:0:0:1", 80, AF_INET6, "::1"},
-            {"::", 9000, AF_INET6, "::"},
+            {NULL, 8080, AF_INET, "127.0.0.1"},       {"", 1, AF_INET, "127.0.0.1"},
+            {"0.0.0.0", 3000, AF_INET, "0.0.0.0"},    {"::1", 65535, AF_INET6, "::1"},
+            {"0:0:0:0:0:0:0:1", 80, AF_INET6, "::1"}, {"::", 9000, AF_INET6, "::"},
     };
     static const struct {
         const char *addr;
@@ -234,8 +231,7 @@ static void test_expose_parse(void **state) {
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         fence_error err = {0};
 
-        assert_int_equal(netrun_expose_parse(bad[i].addr, bad[i].port, &e, &err),
-                         -FENCE_E_INVAL);
+        assert_int_equal(netrun_expose_parse(bad[i].addr, bad[i].port, &e, &err), -FENCE_E_INVAL);
         assert_string_equal(err.msg, bad[i].msg);
     }
 }
@@ -283,11 +279,11 @@ static void test_tcp_rule_modes(void **state) {
     static const struct {
         bool relaxed, netns, binding, want;
     } cases[] = {
-            {false, true, false, true},   /* default: second layer behind the netns */
-            {false, true, true, false},   /* allowLocalBinding: any port on the private lo */
-            {true, false, false, false},  /* relaxed: direct connections allowed */
+            {false, true, false, true},  /* default: second layer behind the netns */
+            {false, true, true, false},  /* allowLocalBinding: any port on the private lo */
+            {true, false, false, false}, /* relaxed: direct connections allowed */
             {true, false, true, false},
-            {false, false, false, true},  /* degraded, no netns: Landlock is the egress fence */
+            {false, false, false, true}, /* degraded, no netns: Landlock is the egress fence */
             {false, false, true, true},
     };
 
@@ -323,10 +319,14 @@ static void test_env_netns(void **state) {
     rlog log = {0};
     strv env = {0};
     static const char *const want[] = {
-            "HTTP_PROXY=http://127.0.0.1:3128",     "HTTPS_PROXY=http://127.0.0.1:3128",
-            "http_proxy=http://127.0.0.1:3128",     "https_proxy=http://127.0.0.1:3128",
-            "ALL_PROXY=socks5h://127.0.0.1:1080",   "all_proxy=socks5h://127.0.0.1:1080",
-            "NO_PROXY=localhost,127.0.0.1,::1",     "no_proxy=localhost,127.0.0.1,::1",
+            "HTTP_PROXY=http://127.0.0.1:3128",
+            "HTTPS_PROXY=http://127.0.0.1:3128",
+            "http_proxy=http://127.0.0.1:3128",
+            "https_proxy=http://127.0.0.1:3128",
+            "ALL_PROXY=socks5h://127.0.0.1:1080",
+            "all_proxy=socks5h://127.0.0.1:1080",
+            "NO_PROXY=localhost,127.0.0.1,::1",
+            "no_proxy=localhost,127.0.0.1,::1",
             "PATH=/usr/bin",
     };
 
@@ -335,10 +335,10 @@ static void test_env_netns(void **state) {
     assert_int_equal(netrun_plan_build(c, true, NULL, 0, FENCE_SERVICE_IN_SANDBOX, &p, NULL), 0);
     assert_int_equal(netrun_start(loop, c, &p, &log, NULL, &n, NULL), 0);
     /* inherited proxy settings (any case) are replaced, not kept next to ours */
-    for (const char *const *e = (const char *const[]){"PATH=/usr/bin", "HTTP_PROXY=http://corp:8080",
-                                                      "http_proxy=http://corp:8080",
-                                                      "No_Proxy=corp.internal",
-                                                      "FTP_PROXY=http://corp:21", NULL};
+    for (const char *const *e =
+                 (const char *const[]){"PATH=/usr/bin", "HTTP_PROXY=http://corp:8080",
+                                       "http_proxy=http://corp:8080", "No_Proxy=corp.internal",
+                                       "FTP_PROXY=http://corp:21", NULL};
          *e; e++)
         assert_int_equal(strv_push(&env, *e), 0);
     assert_int_equal(netrun_env(n, &env), 0);
@@ -448,8 +448,9 @@ static void test_dump(void **state) {
     assert_int_equal(netrun_plan_build(c, true, &e, 1, FENCE_SERVICE_IN_SANDBOX, &p, NULL), 0);
     assert_int_equal(netrun_plan_dump(&p, &out), 0);
     text = out.data;
-    assert_non_null(strstr(text, "network: private namespace (loopback only); proxies listen "
-                                 "inside on 127.0.0.1 and ::1, HTTP port 3128, SOCKS5 port 1080\n"));
+    assert_non_null(strstr(text,
+                           "network: private namespace (loopback only); proxies listen "
+                           "inside on 127.0.0.1 and ::1, HTTP port 3128, SOCKS5 port 1080\n"));
     assert_non_null(strstr(text, "network: local outbound port 5432: 127.0.0.1 and ::1 inside "
                                  "-> the host's loopback\n"));
     assert_non_null(strstr(text, "network: inbound [::]:8080 -> port 8080 in the sandbox\n"));
@@ -460,11 +461,11 @@ static void test_dump(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_default_plan),     cmocka_unit_test(test_configured_ports),
-            cmocka_unit_test(test_outbound_ports),   cmocka_unit_test(test_outbound_limits),
-            cmocka_unit_test(test_outbound_warning), cmocka_unit_test(test_expose_parse),
-            cmocka_unit_test(test_inbound),          cmocka_unit_test(test_tcp_rule_modes),
-            cmocka_unit_test(test_env_netns),        cmocka_unit_test(test_env_relaxed),
+            cmocka_unit_test(test_default_plan),      cmocka_unit_test(test_configured_ports),
+            cmocka_unit_test(test_outbound_ports),    cmocka_unit_test(test_outbound_limits),
+            cmocka_unit_test(test_outbound_warning),  cmocka_unit_test(test_expose_parse),
+            cmocka_unit_test(test_inbound),           cmocka_unit_test(test_tcp_rule_modes),
+            cmocka_unit_test(test_env_netns),         cmocka_unit_test(test_env_relaxed),
             cmocka_unit_test(test_inbound_port_busy), cmocka_unit_test(test_dump),
     };
 

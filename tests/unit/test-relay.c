@@ -203,7 +203,7 @@ static void test_sockdiag(void **state) {
 typedef struct nschild {
     pid_t pid;
     int pidfd;
-    int inside; /* a socket the child made in its namespace (as the engine's listeners are) */
+    int inside;    /* a socket the child made in its namespace (as the engine's listeners are) */
     uint16_t port; /* its echo server on 127.0.0.1, inside */
 } nschild;
 
@@ -213,7 +213,9 @@ static void send_port_and_fd(int sock, uint16_t port, int fd) {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } u = {0};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = u.buf,
                          .msg_controllen = sizeof(u.buf)};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
@@ -230,7 +232,9 @@ static int recv_port_and_fd(int sock, uint16_t *port) {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } u;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = u.buf,
                          .msg_controllen = sizeof(u.buf)};
     struct cmsghdr *c;
     int fd = -1;
