@@ -68,6 +68,10 @@ static bool relay_idle(void *arg) {
     return st.active == 0;
 }
 
+static bool origin_idle(void *arg) {
+    return ((origin *) arg)->open == 0;
+}
+
 static void echo_through(evloop *loop, uint16_t port, const char *msg) {
     char buf[64] = {0};
     int fd = h_connect(AF_INET, port);
@@ -163,11 +167,13 @@ static void test_relay_free_live(void **state) {
         assert_int_equal(h_recv_all(loop, fds[i], buf, 1), 0);
     }
     relay_free(r);
-    origin_stop(&echo);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(h_wait_closed(loop, fds[i], H_TIMEOUT_MS), 0);
         close(fds[i]);
     }
+    /* the origin's side of the tunnels was closed as well */
+    assert_true(h_run_until(loop, origin_idle, &echo, H_TIMEOUT_MS));
+    origin_stop(&echo);
     evloop_free(loop);
 }
 
