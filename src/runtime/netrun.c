@@ -26,6 +26,14 @@
 #define DEFAULT_HTTP_PORT  3128
 #define DEFAULT_SOCKS_PORT 1080
 
+/* "127.0.0.1:80" or "[::1]:80" into buf (NETRUN_ENDPOINT_MAX bytes). */
+#define NETRUN_ENDPOINT_MAX 64
+static const char *endpoint(char buf[static NETRUN_ENDPOINT_MAX], int family, const char *addr,
+                            unsigned port) {
+    snprintf(buf, NETRUN_ENDPOINT_MAX, family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, port);
+    return buf;
+}
+
 /* ---- planning (pure) ------------------------------------------------------------------------- */
 
 int netrun_expose_parse(const char *bind_addr, int port, netrun_expose *ret, fence_error *err) {
@@ -215,7 +223,7 @@ static int dump_env(fbuf *out, const char *http, const char *socks) {
 }
 
 int netrun_plan_dump(const netrun_plan *p, fbuf *out) {
-    char http[64], socks[64];
+    char http[64], socks[64], ep[NETRUN_ENDPOINT_MAX];
     int r;
 
     if (!p->netns) {
@@ -223,6 +231,12 @@ int netrun_plan_dump(const netrun_plan *p, fbuf *out) {
                         "network: %s: no network namespace; proxies on host loopback at "
                         "random ports, refusing other users' connections\n",
                         p->relaxed ? "relaxed (allowedDomains has \"*\")" : "degraded");
+        for (size_t i = 0; r >= 0 && i < p->n_expose; i++)
+            r = fbuf_printf(
+                    out,
+                    "network: inbound %s: the service binds it on the host (no "
+                    "namespace, nothing relayed)\n",
+                    endpoint(ep, p->expose[i].family, p->expose[i].addr, p->expose[i].port));
         if (r >= 0)
             r = dump_env(out, "http://127.0.0.1:<port>", "socks5h://127.0.0.1:<port>");
         return r;
@@ -238,16 +252,13 @@ int netrun_plan_dump(const netrun_plan *p, fbuf *out) {
                         p->outbound[i]);
     for (size_t i = 0; r >= 0 && i < p->n_expose; i++) {
         const netrun_expose *e = &p->expose[i];
-        bool v6 = e->family == AF_INET6;
 
+        endpoint(ep, e->family, e->addr, e->port);
         if (p->relay_inbound)
-            r = fbuf_printf(out, "network: inbound %s%s%s:%u -> port %u in the sandbox\n",
-                            v6 ? "[" : "", e->addr, v6 ? "]" : "", e->port, e->port);
+            r = fbuf_printf(out, "network: inbound %s -> port %u in the sandbox\n", ep, e->port);
         else
-            r = fbuf_printf(out,
-                            "network: inbound %s%s%s:%u bound on the host by the service "
-                            "(on-host)\n",
-                            v6 ? "[" : "", e->addr, v6 ? "]" : "", e->port);
+            r = fbuf_printf(out, "network: inbound %s bound on the host by the service (on-host)\n",
+                            ep);
     }
     snprintf(http, sizeof(http), "http://127.0.0.1:%u", p->http_port);
     snprintf(socks, sizeof(socks), "socks5h://127.0.0.1:%u", p->socks_port);
@@ -511,6 +522,7 @@ int netrun_landlock(const netrun *n, landlock_plan *ll) {
 
 static int attach_listeners(netrun *n, sandbox *sb, fence_error *err) {
     const netrun_plan *p = n->plan;
+    char ep[NETRUN_ENDPOINT_MAX];
     int r = 0;
 
     for (size_t i = 0; r >= 0 && i < p->n_listeners && i < sb->n_listener_fds; i++) {
@@ -530,9 +542,8 @@ static int attach_listeners(netrun *n, sandbox *sb, fence_error *err) {
         } else {
             relay_route rt = {.n_targets = 1};
 
-            snprintf(rt.label, sizeof(rt.label), "local outbound %s%s%s:%u",
-                     l->family == AF_INET6 ? "[" : "", l->addr, l->family == AF_INET6 ? "]" : "",
-                     l->port);
+            snprintf(rt.label, sizeof(rt.label), "local outbound %s",
+                     endpoint(ep, l->family, l->addr, l->port));
             set_target(&rt.target[0], l->family, l->port);
             r = relay_add(n->rl, fd, &rt, err);
         }
@@ -542,6 +553,7 @@ static int attach_listeners(netrun *n, sandbox *sb, fence_error *err) {
 
 static int attach_inbound(netrun *n, int inside_sock, fence_error *err) {
     const netrun_plan *p = n->plan;
+    char ep[NETRUN_ENDPOINT_MAX];
     int r;
 
     r = nsfactory_new(n->loop, inside_sock, &n->factory, err);
@@ -554,8 +566,8 @@ static int attach_inbound(netrun *n, int inside_sock, fence_error *err) {
         relay_route rt = {.n_targets = 2, .in_sandbox = true};
 
         /* the service may listen on either loopback: the bind address's family first */
-        snprintf(rt.label, sizeof(rt.label), "inbound %s%s%s:%u", e->family == AF_INET6 ? "[" : "",
-                 e->addr, e->family == AF_INET6 ? "]" : "", e->port);
+        snprintf(rt.label, sizeof(rt.label), "inbound %s",
+                 endpoint(ep, e->family, e->addr, e->port));
         set_target(&rt.target[0], e->family, e->port);
         set_target(&rt.target[1], other, e->port);
         r = relay_add(n->rl, n->host_fds[i], &rt, err);
