@@ -5,6 +5,7 @@
  *   proxy-bench [--proxyd PATH] throughput [--bytes N] [--runs N] [--no-splice]
  *   proxy-bench [--proxyd PATH] latency [--count N]
  *   proxy-bench [--proxyd PATH] load [--tunnels N] [--requests N] [--conns N]
+ *   proxy-bench [--fence PATH] [--bytes N] [--runs N] [--count N] sandbox
  *
  * throughput: N bytes (default 1 GiB) uploaded and downloaded through a CONNECT tunnel and
  *   directly, each the best of --runs; prints the ratio (target >= 0.8).
@@ -15,6 +16,11 @@
  *   then M HTTP requests (default 100000) over K keep-alive connections plus fresh ones;
  *   checks zero errors, and that the proxy process's fd count and RSS do not grow once the
  *   connections are closed (exit status 1 otherwise).
+ *
+ * sandbox: the same through a real sandbox (--fence PATH, default ./fence): the origins run on
+ *   the host, the client runs inside `fence` (this program again, command "client") and goes
+ *   through the proxy listening at 127.0.0.1:3128 in the sandbox's namespace; compared with the
+ *   same transfers and round trips made directly on the host's loopback.
  *
  * The proxy runs as a separate process (tests/drivers/fence-proxyd, as the supervisor would),
  * the origins in another one; this process is the client.
@@ -575,6 +581,102 @@ static int cmd_latency(int count) {
     return 0;
 }
 
+/* ---- through a real sandbox ------------------------------------------------------------------ */
+
+static const char *fence_path = "fence";
+
+/* Inside the sandbox: one upload, one download and `count` new-connection round trips through
+ * the in-sandbox proxy at 127.0.0.1:proxy_port. Prints one RESULT line. */
+static int cmd_client(uint16_t proxy_port, uint16_t sink, uint16_t source, uint16_t echo,
+                      uint64_t bytes, int count) {
+    double up = upload(tunnel_to(proxy_port, sink), bytes);
+    double down = download(tunnel_to(proxy_port, source), bytes);
+    double *v = calloc((size_t) count, sizeof(double));
+
+    for (int i = 0; i < 100; i++)
+        one_round(1, proxy_port, 0, echo);
+    for (int i = 0; i < count; i++)
+        v[i] = one_round(1, proxy_port, 0, echo);
+    printf("RESULT up=%.6f down=%.6f latency=%.6f\n", up, down, median(v, count));
+    free(v);
+    return 0;
+}
+
+/* Runs the client inside `fence` with a policy that names 127.0.0.1 exactly (the only way a
+ * proxied connection may reach the host's loopback). */
+static void sandbox_round(const char *self, const char *cfg, const origins *o, uint64_t bytes,
+                          int count, double ret[3]) {
+    char cmd[4096], line[256];
+    FILE *f;
+    bool ok = false;
+
+    snprintf(cmd, sizeof(cmd),
+             "'%s' -s '%s' -- '%s' --proxy-port 3128 --sink %u --source %u --echo %u "
+             "--bytes %llu --count %d client",
+             fence_path, cfg, self, o->port[SVC_SINK], o->port[SVC_SOURCE], o->port[SVC_ECHO1],
+             (unsigned long long) bytes, count);
+    f = popen(cmd, "r");
+    if (!f)
+        die("popen");
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "RESULT up=%lf down=%lf latency=%lf", &ret[0], &ret[1], &ret[2]) == 3)
+            ok = true;
+    if (pclose(f) != 0 || !ok) {
+        fprintf(stderr, "proxy-bench: the client in the sandbox failed (%s)\n", cmd);
+        exit(1);
+    }
+}
+
+static int cmd_sandbox(const char *self, uint64_t bytes, int runs, int count) {
+    origins o = origins_start();
+    char dir[] = "/tmp/proxy-bench.XXXXXX", cfg[64];
+    double best[4] = {1e9, 1e9, 1e9, 1e9}, lat_in = 1e9, *direct;
+    const double gib = (double) bytes / (1024.0 * 1024 * 1024);
+    FILE *f;
+
+    if (!mkdtemp(dir))
+        die("mkdtemp");
+    snprintf(cfg, sizeof(cfg), "%s/fence.json", dir);
+    f = fopen(cfg, "we");
+    if (!f)
+        die("fopen");
+    fputs("{\"network\": {\"allowedDomains\": [\"127.0.0.1\"]}}\n", f);
+    fclose(f);
+    direct = calloc((size_t) count, sizeof(double));
+    for (int r = 0; r < runs; r++) {
+        double t, in[3];
+
+        t = upload(connect_to(o.port[SVC_SINK]), bytes);
+        best[0] = t < best[0] ? t : best[0];
+        sandbox_round(self, cfg, &o, bytes, count, in);
+        best[1] = in[0] < best[1] ? in[0] : best[1];
+        best[3] = in[1] < best[3] ? in[1] : best[3];
+        lat_in = in[2] < lat_in ? in[2] : lat_in;
+        t = download(connect_to(o.port[SVC_SOURCE]), bytes);
+        best[2] = t < best[2] ? t : best[2];
+    }
+    for (int i = 0; i < 100; i++)
+        one_round(0, 0, 0, o.port[SVC_ECHO1]);
+    for (int i = 0; i < count; i++)
+        direct[i] = one_round(0, 0, 0, o.port[SVC_ECHO1]);
+    printf("through a real sandbox (%.2f GiB, best of %d; client inside fence, origins on the "
+           "host):\n",
+           gib, runs);
+    printf("  upload   direct %7.2f GiB/s   CONNECT from inside %7.2f GiB/s   ratio %.2f\n",
+           gib / best[0], gib / best[1], best[0] / best[1]);
+    printf("  download direct %7.2f GiB/s   CONNECT from inside %7.2f GiB/s   ratio %.2f\n",
+           gib / best[2], gib / best[3], best[2] / best[3]);
+    printf("  ratio (target >= 0.80): %.2f\n", (best[0] / best[1] + best[2] / best[3]) / 2);
+    printf("  new connection: direct median %.3f ms, CONNECT from inside median %.3f ms, added "
+           "%.3f ms (target <= 0.30)\n",
+           median(direct, count) * 1e3, lat_in * 1e3, (lat_in - median(direct, count)) * 1e3);
+    free(direct);
+    unlink(cfg);
+    rmdir(dir);
+    origins_stop(&o);
+    return 0;
+}
+
 /* ---- load ------------------------------------------------------------------------------------ */
 
 typedef struct lconn {
@@ -827,13 +929,21 @@ int main(int argc, char **argv) {
             {"tunnels", required_argument, NULL, 't'},
             {"requests", required_argument, NULL, 'q'},
             {"conns", required_argument, NULL, 'k'},
+            {"fence", required_argument, NULL, 'f'},
+            {"proxy-port", required_argument, NULL, 'P'},
+            {"sink", required_argument, NULL, 'S'},
+            {"source", required_argument, NULL, 'T'},
+            {"echo", required_argument, NULL, 'E'},
             {0},
     };
     uint64_t bytes = 1ull << 30;
     int runs = 3, count = 2000, tunnels = 1000, conns = 200;
     long requests = 100000;
-    bool no_splice = false;
+    bool no_splice = false, count_set = false;
     const char *env = getenv("FENCE_PROXYD");
+    uint16_t pport = 3128, sink = 0, source = 0, echo = 0;
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     int c;
 
     if (env)
@@ -856,6 +966,22 @@ int main(int argc, char **argv) {
             break;
         case 'c':
             count = atoi(optarg);
+            count_set = true;
+            break;
+        case 'f':
+            fence_path = optarg;
+            break;
+        case 'P':
+            pport = (uint16_t) atoi(optarg);
+            break;
+        case 'S':
+            sink = (uint16_t) atoi(optarg);
+            break;
+        case 'T':
+            source = (uint16_t) atoi(optarg);
+            break;
+        case 'E':
+            echo = (uint16_t) atoi(optarg);
             break;
         case 't':
             tunnels = atoi(optarg);
@@ -871,7 +997,7 @@ int main(int argc, char **argv) {
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "usage: proxy-bench [options] throughput|latency|load\n");
+        fprintf(stderr, "usage: proxy-bench [options] throughput|latency|load|sandbox\n");
         return 2;
     }
     if (strcmp(argv[optind], "throughput") == 0)
@@ -880,6 +1006,14 @@ int main(int argc, char **argv) {
         return cmd_latency(count);
     if (strcmp(argv[optind], "load") == 0)
         return cmd_load(tunnels, requests, conns);
+    if (strcmp(argv[optind], "client") == 0)
+        return cmd_client(pport, sink, source, echo, bytes, count);
+    if (strcmp(argv[optind], "sandbox") == 0) {
+        if (n <= 0)
+            die("readlink /proc/self/exe");
+        self[n] = '\0';
+        return cmd_sandbox(self, bytes, runs, count_set ? count : 1000);
+    }
     fprintf(stderr, "proxy-bench: unknown command '%s'\n", argv[optind]);
     return 2;
 }

@@ -280,7 +280,11 @@ FENCE_API void fence_manager_free(fence_manager *m);
 FENCE_API int fence_manager_set_debug(fence_manager *m, int debug);
 FENCE_API int fence_manager_set_monitor(fence_manager *m, int monitor);
 FENCE_API int fence_manager_set_log_callback(fence_manager *m, fence_log_fn fn, void *userdata);
-/* Adds an inbound exposure (-p): bind_addr must be an IP literal (NULL = "127.0.0.1"). */
+/* Adds an inbound exposure (-p): bind_addr must be an IP literal (NULL = "127.0.0.1"), port
+ * 1-65535. A run listens on bind_addr:port on the host and relays each connection to port on
+ * the sandbox's loopback (127.0.0.1, else ::1), unless the execution model is
+ * FENCE_SERVICE_ON_HOST. At most 32 exposures; duplicates are ignored. -FENCE_E_INVAL with
+ * "exposing port N: ..." for a bad address or port. */
 FENCE_API int fence_manager_add_exposed_port(fence_manager *m, const char *bind_addr, int port,
                                              fence_error *err);
 FENCE_API int fence_manager_set_execution_model(fence_manager *m, fence_execution_model model);
@@ -296,6 +300,13 @@ FENCE_API int fence_manager_set_force_new_session(fence_manager *m, int value);
 FENCE_API int fence_manager_set_workdir(fence_manager *m, const char *dir, fence_error *err);
 /* FENCE_ALLOW_* flags: protections the caller accepts to lose on this host. */
 FENCE_API int fence_manager_set_allow_degraded(fence_manager *m, unsigned flags);
+/* The DNS servers the proxies resolve with, as "ip:port,[ip6]:port,..." instead of the system's
+ * /etc/resolv.conf (/etc/hosts is still read first). NULL or "" = the system configuration.
+ * Meant for tests and unusual hosts; it is not part of the config file on purpose (a policy
+ * must not choose who answers its names). The list is copied; a malformed one makes the next
+ * run fail with -FENCE_E_PROXY. */
+FENCE_API int fence_manager_set_dns_servers(fence_manager *m, const char *servers,
+                                            fence_error *err);
 
 /* Starts what the runs need (proxies). Idempotent; called by the run functions if needed. */
 FENCE_API int fence_manager_initialize(fence_manager *m, fence_error *err);

@@ -339,6 +339,11 @@ static int configure_manager(fence_manager *m, const cli_parsed *p, FILE *log,
         if (r < 0)
             return r;
     }
+    /* a resolver for the proxies other than /etc/resolv.conf (tests, unusual hosts); an
+     * environment variable rather than a config key: a policy must not pick its resolver */
+    r = fence_manager_set_dns_servers(m, getenv("FENCE_DNS_SERVERS"), err);
+    if (r < 0)
+        return r;
     r = fence_manager_set_execution_model(m, (fence_execution_model) model);
     if (r < 0)
         return fence_error_set(err, -r, 0, "setting the service execution model");

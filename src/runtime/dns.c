@@ -2,6 +2,10 @@
 /*
  * dns: c-ares on the evloop; see dns.h.
  *
+ * The c-ares channel is created on the first lookup, not with the resolver: most sandboxed runs
+ * never resolve a name (everything denied, or no network use at all), and reading resolv.conf
+ * and /etc/hosts would otherwise be paid at every start.
+ *
  * c-ares reports which of its sockets it wants watched through the socket-state callback; we
  * mirror that into evloop registrations and call ares_process_fd() when they fire. After every
  * call into c-ares the one resolver timer is re-armed from ares_timeout(). A query that c-ares
@@ -39,6 +43,8 @@ struct dns {
     evloop *loop;
     ares_channel ch;
     bool have_ch;
+    unsigned timeout_ms, tries;
+    char *servers; /* NULL = system configuration */
     evloop_timer *timer;
     bool in_resolve; /* inside ares_getaddrinfo(): completions must be deferred */
     bool freeing;
@@ -129,7 +135,7 @@ static void rearm(dns *d) {
     struct timeval tv, *tvp;
     uint64_t ms;
 
-    if (d->freeing)
+    if (d->freeing || !d->have_ch)
         return;
     if (d->timer) {
         evloop_timer_cancel(d->loop, d->timer);
@@ -243,6 +249,33 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     deliver(q);
 }
 
+/* Creates the c-ares channel. Returns 0, -ENOMEM, or -EIO (c-ares refused its configuration). */
+static int channel_open(dns *d) {
+    struct ares_options o = {0};
+    char lookups[] = "fb"; /* /etc/hosts first, then DNS */
+    int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS;
+    int r;
+
+    o.timeout = (int) d->timeout_ms;
+    o.tries = (int) d->tries;
+    o.sock_state_cb = sock_state;
+    o.sock_state_cb_data = d;
+    o.lookups = lookups;
+    r = ares_init_options(&d->ch, &o, mask);
+    if (r != ARES_SUCCESS)
+        return r == ARES_ENOMEM ? -ENOMEM : -EIO;
+    ares_set_socket_functions(d->ch, &sock_funcs, d);
+    if (d->servers) {
+        r = ares_set_servers_ports_csv(d->ch, d->servers);
+        if (r != ARES_SUCCESS) {
+            ares_destroy(d->ch);
+            return r == ARES_ENOMEM ? -ENOMEM : -EIO;
+        }
+    }
+    d->have_ch = true;
+    return 0;
+}
+
 int dns_resolve(dns *d, const char *name, dns_cb cb, void *userdata, dns_query **ret_q) {
     struct ares_addrinfo_hints hints = {
             .ai_family = AF_UNSPEC,
@@ -250,8 +283,15 @@ int dns_resolve(dns *d, const char *name, dns_cb cb, void *userdata, dns_query *
             /* No RFC 6724 sorting: c-ares would probe with sockets of its own (not CLOEXEC). */
             .ai_flags = ARES_AI_NOSORT,
     };
-    dns_query *q = calloc(1, sizeof(*q));
+    dns_query *q;
+    int r = 0;
 
+    if (!d->have_ch) {
+        r = channel_open(d);
+        if (r == -ENOMEM)
+            return r;
+    }
+    q = calloc(1, sizeof(*q));
     if (!q)
         return -ENOMEM;
     *q = (dns_query){.d = d, .cb = cb, .userdata = userdata, .next = d->queries};
@@ -259,6 +299,19 @@ int dns_resolve(dns *d, const char *name, dns_cb cb, void *userdata, dns_query *
         d->queries->prev = q;
     d->queries = q;
     d->pending++;
+    if (r < 0) {
+        /* no resolver at all (c-ares refused its configuration): this lookup fails, the next
+         * one tries again */
+        q->res.status = DNS_FAILED;
+        q->done = true;
+        q->timer = evloop_timer_add(d->loop, 0, on_deliver_timer, q);
+        if (!q->timer) {
+            query_unlink_free(q);
+            return -ENOMEM;
+        }
+        *ret_q = q;
+        return 0;
+    }
     d->in_resolve = true;
     ares_getaddrinfo(d->ch, name, NULL, &hints, on_addrinfo, q);
     d->in_resolve = false;
@@ -296,39 +349,44 @@ size_t dns_pending(const dns *d) {
 
 /* ---- lifetime -------------------------------------------------------------------------------- */
 
+/* A server list c-ares would refuse later is refused now, when the caller can report it. */
+static bool servers_valid(const char *csv) {
+    struct ares_addr_port_node *list = NULL;
+    ares_channel ch;
+    bool ok;
+
+    if (ares_init_options(&ch, &(struct ares_options){.flags = ARES_FLAG_NOSEARCH},
+                          ARES_OPT_FLAGS) != ARES_SUCCESS)
+        return true; /* cannot check here; the lookup will report it */
+    ok = ares_set_servers_ports_csv(ch, csv) == ARES_SUCCESS &&
+         ares_get_servers_ports(ch, &list) == ARES_SUCCESS && list;
+    ares_free_data(list);
+    ares_destroy(ch);
+    return ok;
+}
+
 int dns_new(evloop *loop, const dns_options *opts, dns **ret, fence_error *err) {
-    struct ares_options o = {0};
-    char lookups[] = "fb"; /* /etc/hosts first, then DNS */
-    int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS;
     dns *d;
-    int r;
 
     d = calloc(1, sizeof(*d));
     if (!d)
         return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "allocating resolver");
     d->loop = loop;
-    o.timeout = (int) (opts && opts->timeout_ms ? opts->timeout_ms : DNS_TIMEOUT_MS);
-    o.tries = (int) (opts && opts->tries ? opts->tries : DNS_TRIES);
-    o.sock_state_cb = sock_state;
-    o.sock_state_cb_data = d;
-    o.lookups = lookups;
-    r = ares_init_options(&d->ch, &o, mask);
-    if (r != ARES_SUCCESS) {
-        free(d);
-        if (r == ARES_ENOMEM)
-            return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "initialising the resolver");
-        return fence_error_set(err, FENCE_E_PROXY, 0, "initialising the resolver: %s",
-                               ares_strerror(r));
-    }
-    d->have_ch = true;
-    ares_set_socket_functions(d->ch, &sock_funcs, d);
+    d->timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms : DNS_TIMEOUT_MS;
+    d->tries = opts && opts->tries ? opts->tries : DNS_TRIES;
     if (opts && opts->servers && *opts->servers) {
-        r = ares_set_servers_ports_csv(d->ch, opts->servers);
-        if (r != ARES_SUCCESS) {
-            int e = fence_error_set(err, FENCE_E_PROXY, 0, "DNS server list '%s': %s",
-                                    opts->servers, ares_strerror(r));
-            dns_free(d);
+        if (strlen(opts->servers) > DNS_SERVERS_MAX || !servers_valid(opts->servers)) {
+            int e = fence_error_set(err, FENCE_E_PROXY, 0,
+                                    "DNS server list '%.200s' is not valid "
+                                    "(expected ip:port,[ip6]:port,...)",
+                                    opts->servers);
+            free(d);
             return e;
+        }
+        d->servers = strdup(opts->servers);
+        if (!d->servers) {
+            free(d);
+            return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "allocating resolver");
         }
     }
     *ret = d;
@@ -352,5 +410,6 @@ void dns_free(dns *d) {
     }
     if (d->have_ch)
         ares_destroy(d->ch); /* completes the rest with ARES_EDESTRUCTION, freeing them */
+    free(d->servers);
     free(d);
 }

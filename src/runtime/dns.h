@@ -7,7 +7,8 @@
  * silent server never blocks the loop or other connections. A lookup returns every A and AAAA
  * answer (the proxy checks each one before connecting, then connects to an address it checked:
  * nothing is resolved twice). /etc/hosts is consulted first, as the system resolver does.
- * Nothing is cached, so no answer outlives its TTL.
+ * Nothing is cached, so no answer outlives its TTL. c-ares itself (resolv.conf, /etc/hosts) is
+ * only initialised at the first lookup, so a resolver that is never used costs nothing.
  *
  * Completion callbacks always run from the loop, never from inside dns_resolve().
  */
@@ -29,6 +30,8 @@ typedef struct dns_query dns_query;
  * deadline bounds the whole lookup as well. */
 #define DNS_TIMEOUT_MS 2000
 #define DNS_TRIES      2
+/* Longest server list accepted in dns_options.servers. */
+#define DNS_SERVERS_MAX 1024
 
 typedef struct dns_options {
     /* "ip:port,[ip6]:port,..." to use instead of /etc/resolv.conf (tests, benchmarks); NULL or

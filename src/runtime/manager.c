@@ -30,6 +30,7 @@
 #include "runtime/broker.h"
 #include "runtime/evloop.h"
 #include "runtime/execplan.h"
+#include "runtime/netrun.h"
 #include "runtime/rlog.h"
 #include "runtime/supervise.h"
 #include "runtime/unotify.h"
@@ -58,6 +59,9 @@ struct fence_manager {
     unsigned allow_degraded;
     fence_execution_model model;
     evloop *loop;
+    netrun_expose expose[NETRUN_MAX_EXPOSED]; /* -p */
+    size_t n_expose;
+    char *dns_servers; /* NULL: the system resolver */
 };
 
 /* Everything one run needs, built in the supervisor before anything is forked. */
@@ -81,6 +85,7 @@ typedef struct run_plan {
     bool broker;
     execplan exec; /* runtime exec policy: path masks or argv mode */
     strv banners;  /* weaker levels in effect and exec-deny warnings, printed once */
+    netrun_plan net;
 } run_plan;
 
 static void run_plan_done(run_plan *p) {
@@ -130,6 +135,7 @@ FENCE_API void fence_manager_free(fence_manager *m) {
     strv_done(&m->expose_rw);
     free(m->shell_mode);
     free(m->workdir);
+    free(m->dns_servers);
     free(m);
 }
 
@@ -157,12 +163,35 @@ FENCE_API int fence_manager_set_log_callback(fence_manager *m, fence_log_fn fn, 
 
 FENCE_API int fence_manager_add_exposed_port(fence_manager *m, const char *bind_addr, int port,
                                              fence_error *err) {
+    netrun_expose e;
+    int r;
+
     if (!m)
         return -FENCE_E_INVAL;
-    /* the inbound bridges come with the network issue; refuse rather than ignore */
-    return fence_error_set(err, FENCE_E_UNSUPPORTED, 0,
-                           "exposing port %d: inbound ports are not supported by this build yet",
-                           port);
+    r = netrun_expose_parse(bind_addr, port, &e, err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < m->n_expose; i++)
+        if (m->expose[i].port == e.port && streq(m->expose[i].addr, e.addr))
+            return 0;
+    if (m->n_expose == NETRUN_MAX_EXPOSED)
+        return fence_error_set(err, FENCE_E_INVAL, 0, "exposing port %d: at most %d ports", port,
+                               NETRUN_MAX_EXPOSED);
+    m->expose[m->n_expose++] = e;
+    return 0;
+}
+
+FENCE_API int fence_manager_set_dns_servers(fence_manager *m, const char *servers,
+                                            fence_error *err) {
+    char *copy = NULL;
+
+    if (!m)
+        return -FENCE_E_INVAL;
+    if (servers && *servers && !(copy = strdup(servers)))
+        return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "DNS servers");
+    free(m->dns_servers);
+    m->dns_servers = copy;
+    return 0;
 }
 
 FENCE_API int fence_manager_set_execution_model(fence_manager *m, fence_execution_model model) {
@@ -536,6 +565,11 @@ static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_er
             p->tty_fd = STDIN_FILENO;
     }
     p->netns = !config_relaxed_network(cfg);
+    r = netrun_plan_build(cfg, p->netns, m->expose, m->n_expose, m->model, &p->net, err);
+    if (r < 0)
+        return r;
+    if (p->use_landlock && netrun_plan_landlock(&p->net, &p->landlock) < 0)
+        return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "building the Landlock TCP rules");
     return 0;
 }
 
@@ -577,6 +611,8 @@ static int describe_plan(const run_plan *p, fbuf *out) {
         if (strncmp(p->env.v[i], "FENCE_", 6) == 0 || strncmp(p->env.v[i], "TMPDIR=", 7) == 0 ||
             strncmp(p->env.v[i], "XDG_RUNTIME_DIR=", 16) == 0)
             r = fbuf_printf(out, "environment: %s\n", p->env.v[i]);
+    if (r >= 0)
+        r = netrun_plan_dump(&p->net, out);
     for (size_t i = 0; r >= 0 && i < p->banners.n; i++)
         r = fbuf_printf(out, "%s\n", p->banners.v[i]);
     return r;
@@ -645,6 +681,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     broker *bk = NULL;
     unotify *un = NULL;
     execsup *es = NULL;
+    netrun *net = NULL;
+    netrun_options nopts = {0};
     supervise_opts opts = {0};
     int status = 0, r;
 
@@ -661,6 +699,14 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     if (r < 0)
         goto out;
     log_plan(m, &p);
+    netrun_plan_warn(&p.net, &m->log);
+    /* before the sandbox exists: host listeners (a busy -p port fails here), the proxy */
+    nopts.dns_servers = m->dns_servers;
+    r = netrun_start(m->loop, m->cfg, &p.net, &m->log, &nopts, &net, err);
+    if (r >= 0 && (netrun_env(net, &p.env) < 0 || netrun_landlock(net, &p.landlock) < 0))
+        r = fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "planning the network");
+    if (r < 0)
+        goto out;
 
     spec.mounts = p.mounts;
     spec.landlock = p.use_landlock ? &p.landlock : NULL;
@@ -675,6 +721,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     spec.new_session = p.new_session;
     spec.pty = p.pty;
     spec.tty_fd = p.tty_fd;
+    spec.listeners = p.net.listeners;
+    spec.n_listeners = p.net.n_listeners;
     if (p.pty && ioctl(STDIN_FILENO, TIOCGWINSZ, &spec.winsize) < 0)
         ioctl(STDOUT_FILENO, TIOCGWINSZ, &spec.winsize);
     if (spec.seccomp_listener) {
@@ -698,6 +746,10 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
         fence_error_prefix(err, "failed to start command");
         goto out;
     }
+    /* the proxies serve the listeners from now on; early connections wait in their backlog */
+    r = netrun_attach(net, &sb, err);
+    if (r < 0)
+        goto out;
     if (sb.notify_fd >= 0 && p.broker) {
         broker_config bc = {.workspace = p.facts.cwd, .home = p.facts.home,
                             .allow_git_config = m->cfg->filesystem.allow_git_config,
@@ -724,8 +776,9 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
                    execsup_checked(es), execsup_denied(es),
                    execsup_checked(es) ? execsup_cpu_ns(es) / 1e3 / execsup_checked(es) : 0.0);
 out:
-    sandbox_done(&sb);
     broker_free(bk);
+    netrun_free(net);
+    sandbox_done(&sb);
     execsup_free(es);
     unotify_free(un);
     run_plan_done(&p);

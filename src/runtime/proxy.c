@@ -318,6 +318,11 @@ static int serve(proxy *px, proxy_kind kind, int fd) {
     int one = 1;
 
     px->st.accepted++;
+    if (px->opt.accept_filter && !px->opt.accept_filter(px->opt.accept_filter_data, fd)) {
+        safe_close(fd);
+        px->st.filtered++;
+        return -EPERM;
+    }
     if (px->st.active >= px->opt.max_conns) {
         refuse(px, fd, kind);
         return -EBUSY;
@@ -349,7 +354,7 @@ static void on_listener(evloop *loop, int fd, uint32_t events, void *userdata) {
         }
         int r = serve(px, l->kind, cfd);
 
-        if (r < 0 && r != -EBUSY)
+        if (r < 0 && r != -EBUSY && r != -EPERM)
             px->st.errors++;
     }
 }

@@ -23,6 +23,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fence/fence.h"
@@ -58,11 +59,16 @@ typedef struct proxy_options {
     unsigned handshake_timeout_ms;
     const char *dns_servers; /* "ip:port,..." instead of /etc/resolv.conf; NULL = system */
     int64_t splice_after;    /* tunnel relay: 0 = default, < 0 = never splice (benchmarks) */
+    /* Called for every accepted client before anything is read from it; false closes it at
+     * once. The relaxed-mode listeners on host loopback refuse other local users this way. */
+    bool (*accept_filter)(void *userdata, int fd);
+    void *accept_filter_data;
 } proxy_options;
 
 typedef struct proxy_stats {
     uint64_t accepted;        /* client connections accepted */
     uint64_t refused;         /* refused because max_conns was reached */
+    uint64_t filtered;        /* refused by the accept filter */
     uint64_t active;          /* connections open now (clients + tunnels) */
     uint64_t tunnels;         /* tunnels open now */
     uint64_t tunnels_total;   /* tunnels established */

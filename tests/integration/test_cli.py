@@ -214,13 +214,25 @@ def test_run_path_with_options(env_self):
 
 
 def test_run_path_with_port(env_self):
-    """-p reaches the manager. Inbound ports come with the network proxies; until then the
-    refusal must be explicit, never a silent run without the exposure."""
-    p = env_self.fence("-p", "8080", "--", "sh", "-c", "exit 5")
-    if p.returncode != 5:
-        assert p.returncode == 1, p.stderr
-        assert p.stderr == ("Error: exposing port 8080: inbound ports are not supported by "
-                            "this build yet\n")
+    """-p reaches the manager: the run holds the port on the host while the command runs, and a
+    port it cannot bind fails the run before the command starts (the relay into the sandbox is
+    tested in test_network_ports.py)."""
+    import socket
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    port = busy.getsockname()[1]
+    busy.close()
+    p = env_self.fence("-p", str(port), "--", "sh", "-c", "exit 5")
+    assert p.returncode == 5, p.stderr
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", port))
+    busy.listen(1)
+    try:
+        p = env_self.fence("-p", str(port), "--", "sh", "-c", "echo ran")
+        assert p.returncode == 1 and p.stdout == ""
+        assert p.stderr == f"Error: exposing port {port} on 127.0.0.1: Address already in use\n"
+    finally:
+        busy.close()
 
 
 def test_debug_prints_chain_before_running(env_self):

@@ -7,6 +7,9 @@
  */
 #pragma once
 
+/* Each test uses the helpers it needs. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -143,6 +143,8 @@ static int make_listener(const sandbox_listener *l, int ctl, size_t idx, fence_e
     int one = 1, r;
     int s = socket(l->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
+    if (s < 0 && l->optional && errno == EAFNOSUPPORT)
+        return 0;
     if (s < 0)
         return fence_error_set(e, FENCE_E_SANDBOX, errno, "listener %zu: socket", idx);
     memset(&a, 0, sizeof(a));
@@ -159,14 +161,21 @@ static int make_listener(const sandbox_listener *l, int ctl, size_t idx, fence_e
         len = sizeof(a.v4);
     }
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (r != 1)
+    if (r != 1) {
         r = fence_error_set(e, FENCE_E_SANDBOX, EINVAL, "listener %zu: address '%s'", idx,
                             l->addr);
-    else if (bind(s, (struct sockaddr *) &a, len) < 0 || listen(s, SOMAXCONN) < 0)
+    } else if (bind(s, (struct sockaddr *) &a, len) < 0) {
+        /* an optional listener whose address does not exist here (no ::1): no fd is sent */
+        r = l->optional && errno == EADDRNOTAVAIL
+                    ? 0
+                    : fence_error_set(e, FENCE_E_SANDBOX, errno, "listener %zu: %s port %u", idx,
+                                      l->addr, (unsigned) l->port);
+    } else if (listen(s, SOMAXCONN) < 0) {
         r = fence_error_set(e, FENCE_E_SANDBOX, errno, "listener %zu: %s port %u", idx, l->addr,
                             (unsigned) l->port);
-    else if ((r = send_fd(ctl, CTL_FD_LISTENER, (int) idx, s)) < 0)
+    } else if ((r = send_fd(ctl, CTL_FD_LISTENER, (int) idx, s)) < 0) {
         r = fence_error_set(e, FENCE_E_SANDBOX, -r, "listener %zu: handing over", idx);
+    }
     close(s);
     return r < 0 ? r : 0;
 }

@@ -34,6 +34,8 @@ typedef struct sandbox_listener {
     int family;      /* AF_INET or AF_INET6 */
     char addr[48];   /* numeric address, e.g. "127.0.0.1" or "::1" */
     uint16_t port;
+    bool optional; /* skipped (its fd stays -1) when the family or address does not exist
+                      here, e.g. ::1 with IPv6 disabled */
 } sandbox_listener;
 
 #define SANDBOX_MAX_LISTENERS 64
