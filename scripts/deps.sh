@@ -9,7 +9,7 @@ set -euo pipefail
 
 build_pkgs=(gcc clang llvm meson ninja-build pkg-config libseccomp-dev libc-ares-dev git)
 test_pkgs=(libcmocka-dev python3 python3-pytest util-linux iproute2 curl openssl procps
-           strace libclang-rt-14-dev hyperfine bubblewrap nodejs zsh fish)
+           strace libclang-rt-14-dev hyperfine bubblewrap nodejs zsh fish make)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--build" ] || pkgs+=("${test_pkgs[@]}")

@@ -339,6 +339,34 @@ cmdpol_verdict cmdpol_decide_exec(const cmdpol *p, const char *exec_path, const 
     return decide(p, &t);
 }
 
+static bool deny_names(const cmdpol *p, const char *name, size_t len) {
+    for (cmdpol_list l = CMDPOL_DENY; l <= CMDPOL_DEFAULT; l++)
+        for (size_t i = 0; i < p->n_rules[l]; i++) {
+            const cmdpol_rule *r = &p->rules[l][i];
+
+            if (r->n > 0 && strlen(r->tok[0]) == len && memcmp(r->tok[0], name, len) == 0)
+                return true;
+        }
+    return false;
+}
+
+bool cmdpol_exec_may_block(const cmdpol *p, const char *exec_path, const char *resolved_path,
+                           const char *argv0) {
+    const char *name;
+    size_t len;
+
+    /* the same names cmdpol_decide_exec() tries, in the same order */
+    if (!exec_name(exec_path, &name, &len)) {
+        if (!argv0)
+            return true;
+        if (!exec_name(argv0, &name, &len))
+            return false;
+    }
+    if (deny_names(p, name, len))
+        return true;
+    return exec_name(resolved_path, &name, &len) && deny_names(p, name, len);
+}
+
 /* =============================================================================================
  * Messages
  */
@@ -353,9 +381,8 @@ int cmdpol_quote(fbuf *out, const char *s) {
     return fbuf_puts(out, config_quote(q, size, s));
 }
 
-int cmdpol_format_exec_block(fbuf *out, const char *exec_path, const char *const *argv, size_t argc,
-                             const cmdpol_verdict *v) {
-    int r = fbuf_puts(out, "[fence:linux] Runtime exec policy blocked exec=");
+int cmdpol_format_exec(fbuf *out, const char *exec_path, const char *const *argv, size_t argc) {
+    int r = fbuf_puts(out, "exec=");
 
     if (r >= 0)
         r = cmdpol_quote(out, exec_path ? exec_path : "");
@@ -367,8 +394,17 @@ int cmdpol_format_exec_block(fbuf *out, const char *exec_path, const char *const
         if (r >= 0)
             r = cmdpol_quote(out, argv[i]);
     }
+    return r < 0 ? r : fbuf_putc(out, ']');
+}
+
+int cmdpol_format_exec_block(fbuf *out, const char *exec_path, const char *const *argv, size_t argc,
+                             const cmdpol_verdict *v) {
+    int r = fbuf_puts(out, "[fence:linux] Runtime exec policy blocked ");
+
     if (r >= 0)
-        r = fbuf_puts(out, "] matched=");
+        r = cmdpol_format_exec(out, exec_path, argv, argc);
+    if (r >= 0)
+        r = fbuf_puts(out, " matched=");
     if (r >= 0)
         r = cmdpol_quote(out, v->rule ? v->rule->text : "");
     if (r >= 0)

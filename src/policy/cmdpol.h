@@ -74,6 +74,17 @@ cmdpol_verdict cmdpol_decide(const cmdpol *p, const cmdparse_segment *seg);
 cmdpol_verdict cmdpol_decide_exec(const cmdpol *p, const char *exec_path, const char *resolved_path,
                                   const char *const *argv, size_t argc);
 
+/* Whether cmdpol_decide_exec() could block an exec of this program whatever its arguments
+ * are: some command.deny or default rule names it (by the basename of exec_path, of argv0 when
+ * exec_path has none, or of resolved_path). When false the exec is allowed without reading
+ * its argv. argv0 may be NULL when not known yet: then true if exec_path has no basename.
+ * Allocation-free. */
+bool cmdpol_exec_may_block(const cmdpol *p, const char *exec_path, const char *resolved_path,
+                           const char *argv0);
+
+/* Appends `exec="P" argv=["a", "b"]` (the common part of the §7.6 log lines). */
+int cmdpol_format_exec(fbuf *out, const char *exec_path, const char *const *argv, size_t argc);
+
 /* Appends the §7.6 log line for a blocked exec:
  * `[fence:linux] Runtime exec policy blocked exec="P" argv=["a", "b"] matched="R" source=S`. */
 int cmdpol_format_exec_block(fbuf *out, const char *exec_path, const char *const *argv, size_t argc,

@@ -552,15 +552,19 @@ static int read_open_how(pid_t pid, uint64_t addr, uint64_t size, struct open_ho
 
 void broker_handle(void *userdata, int notify_fd) {
     broker *b = userdata;
-    struct seccomp_notif *req = b->req;
+
+    memset(b->req, 0, b->notif_size);
+    if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, b->req) < 0)
+        return; /* the caller gave up (signal) or the filter is gone */
+    broker_answer(b, notify_fd, b->req);
+}
+
+void broker_answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
     struct seccomp_notif_resp *resp = b->resp;
     req_ctx c = {.b = b, .fd = notify_fd, .root = -1};
     const __u64 *a;
     int newfd = -1, r;
 
-    memset(req, 0, b->notif_size);
-    if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
-        return; /* the caller gave up (signal) or the filter is gone */
     b->handled++;
     c.pid = (pid_t) req->pid;
     a = req->data.args;

@@ -45,6 +45,9 @@ void broker_free(broker *b);
 
 /* Receives and answers one notification from the listener fd (supervise_notify_fn). */
 void broker_handle(void *userdata, int notify_fd);
+/* Answers one notification already received (by a dispatcher sharing the listener). */
+struct seccomp_notif;
+void broker_answer(broker *b, int notify_fd, const struct seccomp_notif *req);
 
 /* Counters for tests and -d. */
 unsigned long broker_handled(const broker *b);

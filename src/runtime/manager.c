@@ -25,12 +25,15 @@
 #include "enforce/linux/probe.h"
 #include "enforce/linux/seccomp.h"
 #include "enforce/linux/spawn.h"
+#include "policy/check.h"
 #include "policy/fspol.h"
 #include "runtime/broker.h"
 #include "runtime/evloop.h"
+#include "runtime/execplan.h"
 #include "runtime/netrun.h"
 #include "runtime/rlog.h"
 #include "runtime/supervise.h"
+#include "runtime/unotify.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fbuf.h"
@@ -46,6 +49,7 @@ extern char **environ;
 
 struct fence_manager {
     fence_config *cfg;
+    cmdpol *pol; /* the command policy, compiled once */
     rlog log;
     strv expose_ro, expose_rw;
     char *shell_mode; /* NULL = "default" */
@@ -79,7 +83,8 @@ typedef struct run_plan {
     int tty_fd;
     bool netns;
     bool broker;
-    strv banners; /* weaker levels in effect, printed once */
+    execplan exec; /* runtime exec policy: path masks or argv mode */
+    strv banners;  /* weaker levels in effect and exec-deny warnings, printed once */
     netrun_plan net;
 } run_plan;
 
@@ -93,6 +98,7 @@ static void run_plan_done(run_plan *p) {
     strv_done(&p->env);
     strv_done(&p->stripped);
     strv_done(&p->banners);
+    execplan_done(&p->exec);
     memset(p, 0, sizeof(*p));
 }
 
@@ -110,9 +116,10 @@ FENCE_API int fence_manager_new(const fence_config *cfg, fence_manager **ret, fe
         return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "allocating manager");
     m->cfg = cfg ? fence_config_copy(cfg) : fence_config_new();
     m->force_new_session = FENCE_UNSET;
-    if (!m->cfg) {
+    if (!m->cfg || cmdpol_new(m->cfg, &m->pol) < 0) {
+        fence_config_free(m->cfg);
         free(m);
-        return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "copying config");
+        return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "copying config and command policy");
     }
     *ret = m;
     return 0;
@@ -123,6 +130,7 @@ FENCE_API void fence_manager_free(fence_manager *m) {
         return;
     fence_manager_cleanup(m);
     fence_config_free(m->cfg);
+    cmdpol_free(m->pol);
     strv_done(&m->expose_ro);
     strv_done(&m->expose_rw);
     free(m->shell_mode);
@@ -475,6 +483,19 @@ static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_er
     if (r < 0)
         return r;
     in.shell = p->shell;
+    {
+        execdeny_facts ef = {.path_env = probe_getenv(env, "PATH"),
+                             .cwd = p->facts.cwd,
+                             .shell_path = p->shell,
+                             .debug = m->log.debug};
+        r = execplan_build(cfg, &ef, &p->exec, err);
+        for (size_t i = 0; r >= 0 && i < p->exec.warnings.n; i++)
+            if (strv_push(&p->banners, p->exec.warnings.v[i]) < 0)
+                r = fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "banner");
+        if (r < 0)
+            return r;
+    }
+    in.exec_masks = &p->exec.masks;
     r = mntplan_build(&in, &p->mounts, err);
     if (r < 0)
         return r;
@@ -503,7 +524,8 @@ static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_er
 
     /* seccomp: the filter is compiled here, loaded by the workload in one call */
     p->broker = needs_broker(p);
-    p->seccomp.notify = p->broker ? SECCOMP_NOTIFY_CREATE : 0;
+    p->seccomp.notify =
+            (p->broker ? SECCOMP_NOTIFY_CREATE : 0) | (p->exec.argv_mode ? SECCOMP_NOTIFY_EXEC : 0);
     if (prctl(PR_GET_SECCOMP) < 0 && errno == EINVAL) {
         if (!(m->allow_degraded & FENCE_ALLOW_NO_SECCOMP))
             return fence_error_set(err, FENCE_E_UNSUPPORTED, 0,
@@ -572,6 +594,8 @@ static int describe_plan(const run_plan *p, fbuf *out) {
         r = landlock_plan_dump(&p->landlock, p->use_landlock ? p->landlock_abi : 0, out);
     if (r >= 0 && p->use_seccomp)
         r = seccomp_dump(&p->seccomp, p->prog, out);
+    if (r >= 0)
+        r = execplan_describe(&p->exec, out);
     if (r >= 0)
         r = fbuf_printf(out, "protected-names broker: %s\n",
                         p->broker ? "on (new dangerous/denyWrite names refused)"
@@ -655,6 +679,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     sandbox sb = SANDBOX_INIT;
     sandbox_spec spec = {0};
     broker *bk = NULL;
+    unotify *un = NULL;
+    execsup *es = NULL;
     netrun *net = NULL;
     netrun_options nopts = {0};
     supervise_opts opts = {0};
@@ -663,7 +689,7 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     if (!m || !ret_status)
         return fence_error_set(err, FENCE_E_INVAL, 0, "fence_manager_run: bad argument");
     /* the command policy refuses before anything starts: no proxy, no namespace, no mount */
-    r = fence_check_command(m->cfg, command, err);
+    r = check_command(m->pol, command, err);
     if (r < 0)
         return r;
     r = fence_manager_initialize(m, err);
@@ -699,6 +725,19 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     spec.n_listeners = p.net.n_listeners;
     if (p.pty && ioctl(STDIN_FILENO, TIOCGWINSZ, &spec.winsize) < 0)
         ioctl(STDOUT_FILENO, TIOCGWINSZ, &spec.winsize);
+    if (spec.seccomp_listener) {
+        /* one listener, served from the workload's own execve on (argv mode checks it) */
+        r = unotify_new(&un, err);
+        if (r >= 0 && p.exec.argv_mode) {
+            execsup_config ec = {.pol = m->pol, .bootstrap = true, .log = &m->log};
+            r = execsup_new(&ec, &es, err);
+            unotify_set_exec(un, es);
+        }
+        if (r < 0)
+            goto out;
+        spec.on_notify = unotify_handle;
+        spec.notify_data = un;
+    }
 
     r = sandbox_spawn(&spec, &sb, err);
     if (r < 0) {
@@ -711,15 +750,18 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     r = netrun_attach(net, &sb, err);
     if (r < 0)
         goto out;
-    if (sb.notify_fd >= 0) {
+    if (sb.notify_fd >= 0 && p.broker) {
         broker_config bc = {.workspace = p.facts.cwd, .home = p.facts.home,
                             .allow_git_config = m->cfg->filesystem.allow_git_config,
                             .deny_write = &p.mounts->protect, .log = &m->log};
         r = broker_new(&bc, sb.pid, &bk, err);
         if (r < 0)
             goto out;
-        opts.on_notify = broker_handle;
-        opts.notify_data = bk;
+        unotify_set_broker(un, bk);
+    }
+    if (sb.notify_fd >= 0) {
+        opts.on_notify = unotify_handle;
+        opts.notify_data = un;
     }
     opts.log = &m->log;
     opts.pty = p.pty;
@@ -727,10 +769,18 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     r = supervise_run(m->loop, &sb, &opts, &status, err);
     if (r >= 0)
         *ret_status = status;
+    if (es)
+        rlog_debug(&m->log,
+                   "[fence:linux] argv mode: %lu execs checked, %lu refused, %.1f us of "
+                   "supervisor CPU each",
+                   execsup_checked(es), execsup_denied(es),
+                   execsup_checked(es) ? execsup_cpu_ns(es) / 1e3 / execsup_checked(es) : 0.0);
 out:
     broker_free(bk);
     netrun_free(net);
     sandbox_done(&sb);
+    execsup_free(es);
+    unotify_free(un);
     run_plan_done(&p);
     return r;
 }

@@ -3,7 +3,8 @@
  * Fuzz target for the command policy: the preflight parser, the matcher and the SSH policy on
  * arbitrary command strings under a fixed policy (the `code` template's deny list, defaults on,
  * an allow exception and an SSH policy), plus the exec-time decision on the same bytes split at
- * NULs into an argv. Must never crash, leak, or take long; limits must fail cleanly.
+ * NULs into an argv, where cmdpol_exec_may_block() must say yes whenever the decision blocks.
+ * Must never crash, leak, or take long; limits must fail cleanly.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,8 +62,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         i += strlen(s + i) + 1;
     }
     if (argc > 0) {
-        cmdpol_verdict v =
-                cmdpol_decide_exec(p, argv[0], argc > 1 ? argv[1] : NULL, argv + 1, argc - 1);
+        const char *resolved = argc > 1 ? argv[1] : NULL;
+        cmdpol_verdict v = cmdpol_decide_exec(p, argv[0], resolved, argv + 1, argc - 1);
+
+        /* the supervisor skips reading the argv when this says no: it must never miss a block */
+        if (v.result == CMDPOL_BLOCKED &&
+            !cmdpol_exec_may_block(p, argv[0], resolved, argc > 1 ? argv[1] : NULL))
+            abort();
         if (v.result == CMDPOL_BLOCKED) {
             fbuf line = FBUF_INIT(1 << 20);
             if (cmdpol_format_exec_block(&line, argv[0], argv + 1, argc - 1, &v) < 0)

@@ -70,12 +70,21 @@ def fence_cmd(env):
     return _runner[key]
 
 
+def no_default_command_denies(env):
+    """These attacks test the syscall filter: the default command rules (which refuse `unshare`
+    before it runs, and mask /usr/bin/unshare) must not stop them first."""
+    if not (env.work / "fence.json").exists():
+        env.write("fence.json", '{"command": {"useDefaults": false}}')
+
+
 def fenced(env, attack, prefix=(), stdin=subprocess.DEVNULL):
     """The attack inside a fence sandbox with the default policy."""
+    no_default_command_denies(env)
     return run(env, [fence_cmd(env)[0], "--", *prefix, HELPER, attack], stdin=stdin)
 
 
 def fenced_argv(env, *argv):
+    no_default_command_denies(env)
     return run(env, [fence_cmd(env)[0], "--", *argv])
 
 

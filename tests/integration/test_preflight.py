@@ -42,3 +42,19 @@ def test_control_the_same_string_runs_without_policy(env):
     p = env.fence("-c", "touch marker; true")
     assert p.returncode == 0, p.stderr
     assert (env.work / "marker").exists()
+
+
+def test_positional_command_refused_exactly(env):
+    """`fence -t code git push origin main`: the Go tool's message, exit 1, no output."""
+    p = env.fence("-t", "code", "git", "push", "origin", "main")
+    assert p.returncode == 1
+    assert p.stdout == ""
+    assert p.stderr == ('Error: command blocked by sandbox command policy: '
+                        '"git push origin main" matches "git push"\n')
+
+
+def test_positional_nested_shell_refused_before_start(env):
+    p = env.fence("-t", "code", "--", "sh", "-c", "touch marker; git push")
+    assert p.returncode == 1, p.stderr
+    assert 'matches "git push"' in p.stderr
+    assert not (env.work / "marker").exists()

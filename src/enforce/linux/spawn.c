@@ -483,19 +483,22 @@ static int recv_msg(int sock, ctl_msg *m, int *ret_fd, int flags) {
     return 1;
 }
 
-/* Takes the fds I and W sent before exec; status messages are left for the caller. */
+/* Takes the fds I and W sent before exec; status messages are left for the caller. Returns
+ * how many were taken, or -errno. */
 static int collect_fds(sandbox *sb, const sandbox_spec *spec) {
-    for (;;) {
+    int taken = 0;
+
+    for (;; taken++) {
         ctl_msg m;
         int fd, r = recv_msg(sb->ctl, &m, &fd, MSG_DONTWAIT | MSG_PEEK);
 
         if (r == -EAGAIN || r == -EPIPE)
-            return 0;
+            return taken;
         if (r < 0)
             return r;
         safe_close(fd);
         if (m.type < CTL_FD_PTY)
-            return 0; /* a status message: the supervisor's */
+            return taken; /* a status message: the supervisor's */
         r = recv_msg(sb->ctl, &m, &fd, MSG_DONTWAIT);
         if (r < 0)
             return r;
@@ -508,6 +511,39 @@ static int collect_fds(sandbox *sb, const sandbox_spec *spec) {
             sb->listener_fds[m.value] = fd;
         } else
             safe_close(fd);
+    }
+}
+
+/* Waits until err_r is readable: the workload exec'd (EOF) or failed. When the spec asks for
+ * it, the seccomp listener is taken as soon as W sends it and served meanwhile, because W's
+ * own execve may be one of the notified calls. */
+static int wait_for_exec(sandbox *sb, const sandbox_spec *spec, int err_r) {
+    bool serve = spec->on_notify && spec->seccomp_listener;
+
+    for (;;) {
+        struct pollfd p[2] = {{.fd = err_r, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
+        int r;
+
+        if (serve)
+            p[1].fd = sb->notify_fd >= 0 ? sb->notify_fd : sb->ctl;
+        r = poll(p, 2, SPAWN_TIMEOUT_MS);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r == 0 ? -ETIMEDOUT : -errno;
+        if (p[0].revents)
+            return 0;
+        if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+            serve = false;
+        } else if (sb->notify_fd >= 0) {
+            spec->on_notify(spec->notify_data, sb->notify_fd);
+        } else {
+            r = collect_fds(sb, spec);
+            if (r < 0)
+                return r;
+            if (r == 0)
+                serve = false; /* a status message first: W is not going to exec */
+        }
     }
 }
 
@@ -571,17 +607,10 @@ int sandbox_spawn(const sandbox_spec *spec, sandbox *ret, fence_error *err) {
     life_r = safe_close(life_r);
 
     /* EOF: the workload exec'd (its end is CLOEXEC, I closed its own after forking it) */
-    for (;;) {
-        struct pollfd p = {.fd = err_r, .events = POLLIN};
-        r = poll(&p, 1, SPAWN_TIMEOUT_MS);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            sandbox_done(&sb);
-            return fence_error_set(err, FENCE_E_SPAWN, r == 0 ? ETIMEDOUT : errno,
-                                   "waiting for the sandbox to start");
-        }
-        break;
+    r = wait_for_exec(&sb, spec, err_r);
+    if (r < 0) {
+        sandbox_done(&sb);
+        return fence_error_set(err, FENCE_E_SPAWN, -r, "waiting for the sandbox to start");
     }
     n = read(err_r, &child_err, sizeof(child_err));
     if (n > 0) {

@@ -40,6 +40,9 @@ typedef struct sandbox_listener {
 
 #define SANDBOX_MAX_LISTENERS 64
 
+/* Answers one pending seccomp notification on notify_fd (the listener is readable). */
+typedef void (*sandbox_notify_fn)(void *userdata, int notify_fd);
+
 typedef struct sandbox_spec {
     const mntplan *mounts;
     const landlock_plan *landlock; /* NULL: no Landlock (degraded level accepted) */
@@ -57,6 +60,11 @@ typedef struct sandbox_spec {
     int tty_fd;           /* >= 0: I takes its own process group and this terminal's foreground */
     const sandbox_listener *listeners;
     size_t n_listeners;
+    /* Serves the listener while sandbox_spawn() waits for the workload's execve, which is
+     * itself notified when the filter routes exec-family calls to the listener. NULL: the
+     * supervisor serves it only after sandbox_spawn() returns. */
+    sandbox_notify_fn on_notify;
+    void *notify_data;
 } sandbox_spec;
 
 typedef struct sandbox {
