@@ -465,11 +465,12 @@ static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_er
         if (r < 0)
             return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "banner");
     } else {
-        return fence_error_set(err, FENCE_E_UNSUPPORTED, -p->landlock_abi,
-                               "Landlock is unavailable on this kernel (needs Linux >= 5.13 "
+        return fence_error_set(err, FENCE_E_UNSUPPORTED, 0,
+                               "Landlock is unavailable on this kernel (%s; needs Linux >= 5.13 "
                                "with CONFIG_SECURITY_LANDLOCK and \"landlock\" in the lsm= "
                                "boot list); to run without it, accept the weaker level with "
-                               "--allow-degraded=no-landlock");
+                               "--allow-degraded=no-landlock",
+                               strerror(-p->landlock_abi));
     }
 
     /* seccomp: the filter is compiled here, loaded by the workload in one call */
