@@ -407,6 +407,7 @@ static int build_landlock(run_plan *p, const struct fence_config *cfg) {
     for (size_t i = 0; r >= 0 && i < p->mounts->writable.n; i++)
         r = landlock_plan_add_path(ll, p->mounts->writable.v[i], LANDLOCK_TIER_WRITE);
     ll->scopes = LANDLOCK_PLAN_SCOPE_ABSTRACT_UNIX | LANDLOCK_PLAN_SCOPE_SIGNAL;
+    ll->std_fds = true;
     (void) cfg;
     return r;
 }
