@@ -35,6 +35,7 @@ typedef struct broker_config {
     const char *home;       /* may be NULL */
     bool allow_git_config;
     const strv *deny_write; /* normalised denyWrite patterns */
+    const strv *git_dirs;   /* ".git" directories of the workspace at launch (fspol_protect) */
     const rlog *log;
 } broker_config;
 
@@ -45,6 +46,9 @@ void broker_free(broker *b);
 
 /* Receives and answers one notification from the listener fd (supervise_notify_fn). */
 void broker_handle(void *userdata, int notify_fd);
+/* Answers one notification already received (by a dispatcher sharing the listener). */
+struct seccomp_notif;
+void broker_answer(broker *b, int notify_fd, const struct seccomp_notif *req);
 
 /* Counters for tests and -d. */
 unsigned long broker_handled(const broker *b);

@@ -395,8 +395,13 @@ static int build_landlock(run_plan *p, const struct fence_config *cfg) {
         /* the product promise is "read most of the machine": mounts do the read masking */
         r = landlock_plan_add_path(ll, "/", LANDLOCK_TIER_READ);
     } else {
-        for (size_t i = 0; r >= 0 && i < p->mounts->readable.n; i++)
-            r = landlock_plan_add_path(ll, p->mounts->readable.v[i], LANDLOCK_TIER_READ);
+        for (size_t i = 0; r >= 0 && i < p->mounts->readable.n; i++) {
+            const char *path = p->mounts->readable.v[i];
+            r = landlock_plan_add_path(ll, path,
+                                       strv_contains(&p->mounts->executable, path)
+                                               ? LANDLOCK_TIER_EXECUTE
+                                               : LANDLOCK_TIER_READ);
+        }
         if (r >= 0)
             r = landlock_plan_add_path(ll, "/proc", LANDLOCK_TIER_READ);
     }
@@ -441,9 +446,8 @@ static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_er
     r = select_shell(m, env, &p->shell, err);
     if (r < 0)
         return r;
-    if (m->workdir && chdir(m->workdir) < 0)
-        return fence_error_set(err, FENCE_E_SPAWN, errno, "chdir '%s'", m->workdir);
-    r = probe_host(env, &p->facts, err);
+    /* the workdir is the sandbox's: the caller's own current directory is left alone */
+    r = probe_host(env, m->workdir, &p->facts, err);
     if (r < 0)
         return r;
     in.shell = p->shell;
@@ -664,7 +668,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     if (sb.notify_fd >= 0) {
         broker_config bc = {.workspace = p.facts.cwd, .home = p.facts.home,
                             .allow_git_config = m->cfg->filesystem.allow_git_config,
-                            .deny_write = &p.mounts->protect, .log = &m->log};
+                            .deny_write = &p.mounts->protect,
+                            .git_dirs = &p.mounts->git_dirs, .log = &m->log};
         r = broker_new(&bc, sb.pid, &bk, err);
         if (r < 0)
             goto out;

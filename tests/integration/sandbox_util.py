@@ -58,11 +58,11 @@ def sandbox_argv(env, command, policy=None, extra=()):
 
 
 def sandbox(env, command, policy=None, extra=(), timeout=60, input=None, pass_fds=(),
-            extra_env=None, stdin=None):
+            extra_env=None, stdin=None, stdout=subprocess.PIPE):
     """Runs `command` in a sandbox as env's identity; returns CompletedProcess (text)."""
     argv = env.ident.wrap(sandbox_argv(env, command, policy, extra))
     return subprocess.run(argv, cwd=str(env.work), env=env.environ(extra_env), input=input,
-                          stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, text=True,
                           timeout=timeout, pass_fds=pass_fds)
 
 

@@ -189,6 +189,7 @@ static bool visible(const builder *b, const char *path) {
 static int plan_allowlist_root(builder *b) {
     const struct fence_config *cfg = b->in->cfg;
     pset ro = {0};
+    size_t exec_from = 0, exec_to = 0;
     int r = add_op(b->p, MNTOP_ROOT_TMPFS, 0, 0755, NULL, "/", "defaultDenyRead");
 
     if (r < 0)
@@ -217,8 +218,11 @@ static int plan_allowlist_root(builder *b) {
         }
     if (r >= 0)
         r = expand(b, &cfg->filesystem.allow_read, &ro, "allowRead");
+    /* allowExecute entries not already readable get Landlock's execute tier (no listing) */
+    exec_from = ro.paths.n;
     if (r >= 0)
         r = expand(b, &cfg->filesystem.allow_execute, &ro, "allowExecute");
+    exec_to = ro.paths.n;
     if (r >= 0 && b->f->resolv_target)
         r = add_resolved(b, &ro, b->f->resolv_target, "resolv.conf target");
     if (r >= 0 && b->in->shell)
@@ -236,6 +240,8 @@ static int plan_allowlist_root(builder *b) {
             path_is_under(path, "/tmp") || under_any(&b->p->readable, path))
             continue;
         r = strv_push(&b->p->readable, path);
+        if (r >= 0 && i >= exec_from && i < exec_to)
+            r = strv_push(&b->p->executable, path);
     }
     /* parents first, so that a child bind is not hidden by its parent's */
     for (size_t d = 0; r >= 0 && d < 64; d++)
@@ -476,6 +482,13 @@ static int collect_dangerous(builder *b, oset *o) {
                 r = -ENOMEM;
                 break;
             }
+            if (f->fs->resolve(f->fs_data, path, &e) == 0 && e.is_dir &&
+                !strv_contains(&b->p->git_dirs, e.canonical))
+                r = strv_push(&b->p->git_dirs, e.canonical);
+            free(e.canonical);
+            e.canonical = NULL;
+            if (r < 0)
+                break;
             if (f->fs->resolve(f->fs_data, hooks, &e) == 0 && needs_ro(b, e.canonical))
                 r = oset_add(o, e.canonical, 1, e.is_dir, "dangerous path");
             free(e.canonical);
@@ -499,6 +512,126 @@ static int collect_dangerous(builder *b, oset *o) {
     return r;
 }
 
+/* Escape class 2 (anchors.md §5): the unix sockets of host daemons. A read-only bind does not
+ * stop connect() and a network namespace does not isolate pathname sockets, so each socket the
+ * sandbox could reach gets /dev/null bound over it (connect: ECONNREFUSED, sendto: the same),
+ * and /run/user, where the per-user daemons listen (D-Bus, systemd --user, podman, pipewire,
+ * gpg-agent), an empty tmpfs: that also covers sockets made there later. Where they are:
+ * /run (and /var/run), four levels down, on its own filesystem; $XDG_RUNTIME_DIR; the
+ * sockets the environment names; fspol's list under home. network.allowUnixSockets keeps
+ * the ones it names (a path, a directory, a glob), allowAllUnixSockets keeps all. */
+#define RUN_SOCKET_DEPTH  4
+#define HOME_SOCKET_DEPTH 2
+
+static bool socket_allowed(const pset *allow, const char *path) {
+    for (size_t i = 0; i < allow->paths.n; i++)
+        if (path_is_under(path, allow->paths.v[i]))
+            return true;
+    return false;
+}
+
+static int walk_sockets(builder *b, const char *root, unsigned depth, strv *found) {
+    const host_facts *f = b->f;
+    hostfs_entry e = {0};
+    bool trunc = false;
+    int r;
+
+    if (f->fs->resolve(f->fs_data, root, &e) < 0)
+        return 0;
+    r = e.is_dir ? f->fs->sockets(f->fs_data, e.canonical, depth, found, &trunc) : 0;
+    if (r >= 0 && trunc)
+        r = note(b->p, "unix sockets: the walk of '%s' stopped after too many entries",
+                 e.canonical);
+    free(e.canonical);
+    return r < 0 ? r : 0;
+}
+
+/* /run/user: hidden whole, unless an allowed socket lies below it (then walked per user). */
+static int plan_run_user(builder *b, const pset *allow, oset *o, strv *found,
+                         char **ret_masked) {
+    const host_facts *f = b->f;
+    hostfs_entry e = {0};
+    strv users = {0};
+    bool trunc = false;
+    int r = 0;
+
+    *ret_masked = NULL;
+    if (f->fs->resolve(f->fs_data, "/run/user", &e) < 0)
+        return 0;
+    if (!e.is_dir || !visible(b, e.canonical)) {
+        free(e.canonical);
+        return 0;
+    }
+    for (size_t i = 0; i < allow->paths.n; i++)
+        if (path_is_under(allow->paths.v[i], e.canonical)) {
+            /* each /run/user/UID is its own tmpfs: walk them one by one */
+            _cleanup_free_ char *pattern = path_join(e.canonical, "*");
+            r = pattern ? f->fs->glob(f->fs_data, pattern, &users, &trunc) : -ENOMEM;
+            for (size_t k = 0; r >= 0 && k < users.n; k++)
+                r = walk_sockets(b, users.v[k], RUN_SOCKET_DEPTH - 1, found);
+            strv_done(&users);
+            free(e.canonical);
+            return r;
+        }
+    r = oset_add(o, e.canonical, 3, true, "unix sockets");
+    if (r >= 0)
+        *ret_masked = e.canonical;
+    else
+        free(e.canonical);
+    return r;
+}
+
+static int plan_unix_sockets(builder *b, oset *o) {
+    const struct fence_config *cfg = b->in->cfg;
+    const host_facts *f = b->f;
+    _cleanup_free_ char *run_user = NULL;
+    pset allow = {0};
+    strv found = {0};
+    size_t masked = 0;
+    int r;
+
+    if (cfg->network.allow_all_unix_sockets)
+        return note(b->p, "allowAllUnixSockets: the host's unix sockets stay reachable");
+    r = expand(b, &cfg->network.allow_unix_sockets, &allow, "allowUnixSockets");
+    if (r >= 0)
+        r = plan_run_user(b, &allow, o, &found, &run_user);
+    if (r >= 0)
+        r = walk_sockets(b, "/run", RUN_SOCKET_DEPTH, &found);
+    if (r >= 0)
+        r = walk_sockets(b, "/var/run", RUN_SOCKET_DEPTH, &found); /* usually "/run" again */
+    if (r >= 0 && f->xdg_runtime_dir && !path_is_under(f->xdg_runtime_dir, "/run"))
+        r = walk_sockets(b, f->xdg_runtime_dir, RUN_SOCKET_DEPTH - 1, &found);
+    for (size_t i = 0; r >= 0 && f->home && fspol_home_socket_dirs[i]; i++) {
+        _cleanup_free_ char *dir = fspol_normalize(fspol_home_socket_dirs[i], f->cwd, f->home);
+        r = dir ? walk_sockets(b, dir, HOME_SOCKET_DEPTH, &found) : -ENOMEM;
+    }
+    for (size_t i = 0; r >= 0 && f->home && fspol_home_socket_files[i]; i++) {
+        char *file = fspol_normalize(fspol_home_socket_files[i], f->cwd, f->home);
+        r = file ? strv_push_take(&found, file) : -ENOMEM;
+    }
+    for (size_t i = 0; r >= 0 && i < f->env_sockets.n; i++)
+        r = strv_push(&found, f->env_sockets.v[i]);
+    for (size_t i = 0; r >= 0 && i < found.n; i++) {
+        hostfs_entry e = {0};
+
+        if (f->fs->resolve(f->fs_data, found.v[i], &e) < 0)
+            continue;
+        if (e.is_sock && visible(b, e.canonical) && !socket_allowed(&allow, e.canonical) &&
+            !(run_user && path_is_under(e.canonical, run_user))) {
+            size_t before = o->n;
+            r = oset_add(o, e.canonical, 2, false, "unix socket");
+            masked += o->n > before;
+        }
+        free(e.canonical);
+    }
+    if (r >= 0 && (masked || run_user))
+        r = note(b->p, "unix sockets: %zu hidden under /dev/null%s", masked,
+                 run_user ? ", /run/user hidden" : "");
+    strv_done(&found);
+    pset_done(&allow);
+    return r;
+}
+
 static int plan_overlays(builder *b) {
     const struct fence_config *cfg = b->in->cfg;
     pset deny_read = {0}, deny_write = {0};
@@ -511,6 +644,8 @@ static int plan_overlays(builder *b) {
                          deny_read.is_dir[i], "denyRead");
     if (r >= 0)
         r = collect_dangerous(b, &o);
+    if (r >= 0)
+        r = plan_unix_sockets(b, &o);
     if (r >= 0)
         r = expand(b, &cfg->filesystem.deny_write, &deny_write, "denyWrite");
     for (size_t i = 0; r >= 0 && i < deny_write.paths.n; i++)
@@ -647,8 +782,10 @@ void mntplan_free(mntplan *p) {
     free(p->ops);
     free(p->chdir);
     strv_done(&p->readable);
+    strv_done(&p->executable);
     strv_done(&p->writable);
     strv_done(&p->protect);
+    strv_done(&p->git_dirs);
     strv_done(&p->notes);
     free(p);
 }

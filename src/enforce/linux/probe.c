@@ -45,6 +45,7 @@ static int real_resolve(void *data, const char *path, hostfs_entry *ret) {
     if (stat(canon, &st) < 0)
         return -errno;
     ret->is_dir = S_ISDIR(st.st_mode);
+    ret->is_sock = S_ISSOCK(st.st_mode);
     ret->dev = st.st_dev;
     ret->canonical = TAKE_PTR(canon);
     return 0;
@@ -53,6 +54,8 @@ static int real_resolve(void *data, const char *path, hostfs_entry *ret) {
 typedef struct walk {
     const char *pattern;       /* glob mode */
     const char *const *names;  /* find mode */
+    bool sockets;              /* sockets mode: collect unix sockets, stay on one filesystem */
+    dev_t dev;                 /* sockets mode: the root's filesystem */
     strv *out;
     size_t seen;
     unsigned max_depth;
@@ -79,6 +82,7 @@ static int walk_dir(walk *w, int fd, char *path, size_t len, unsigned depth) {
     }
     while ((de = readdir(d))) {
         size_t n = strlen(de->d_name);
+        unsigned char type;
         bool is_dir;
 
         if (streq(de->d_name, ".") || streq(de->d_name, ".."))
@@ -92,22 +96,31 @@ static int walk_dir(walk *w, int fd, char *path, size_t len, unsigned depth) {
         if (len > 1)
             path[len] = '/';
         memcpy(path + (len > 1 ? len + 1 : len), de->d_name, n + 1);
-        if (w->names ? name_in(w->names, de->d_name) : fspol_glob_match(w->pattern, path)) {
+        type = de->d_type;
+        if (type == DT_UNKNOWN) {
+            struct stat st;
+            if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISSOCK(st.st_mode) ? DT_SOCK : DT_REG;
+        }
+        is_dir = type == DT_DIR;
+        if (w->sockets ? type == DT_SOCK
+            : w->names ? name_in(w->names, de->d_name)
+                       : fspol_glob_match(w->pattern, path)) {
             r = strv_push(w->out, path);
             if (r < 0)
                 return r;
-        }
-        is_dir = de->d_type == DT_DIR;
-        if (de->d_type == DT_UNKNOWN) {
-            struct stat st;
-            is_dir = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                     S_ISDIR(st.st_mode);
         }
         if (is_dir && w->names && streq(de->d_name, "node_modules"))
             is_dir = false;
         if (is_dir && depth + 1 < w->max_depth) {
             int sub = openat(dirfd(d), de->d_name,
                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            struct stat st;
+
+            /* sockets mode: another filesystem is not entered (it may be a FUSE mount whose
+             * daemon never answers); the directory is checked before its first read */
+            if (sub >= 0 && w->sockets && (fstat(sub, &st) < 0 || st.st_dev != w->dev))
+                sub = safe_close(sub);
             if (sub >= 0) {
                 r = walk_dir(w, sub, path, strlen(path), depth + 1);
                 if (r < 0 || w->truncated)
@@ -192,7 +205,38 @@ static int real_find(void *data, const char *root, unsigned max_depth, const cha
     return (int) (ret->n - before);
 }
 
-const hostfs_ops probe_hostfs_ops = {.resolve = real_resolve, .glob = real_glob, .find = real_find};
+static int real_sockets(void *data, const char *root, unsigned max_depth, strv *ret,
+                        bool *ret_truncated) {
+    char path[PATH_MAX];
+    size_t before = ret->n;
+    walk w = {.sockets = true, .out = ret, .max_depth = max_depth};
+    struct stat st;
+    int fd, r;
+
+    (void) data;
+    *ret_truncated = false;
+    if (strlen(root) >= sizeof(path))
+        return 0;
+    strcpy(path, root);
+    fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return 0;
+    }
+    w.dev = st.st_dev;
+    r = walk_dir(&w, fd, path, strlen(path), 0);
+    if (r < 0)
+        return r;
+    *ret_truncated = w.truncated;
+    if (ret->n - before > 1)
+        qsort(ret->v + before, ret->n - before, sizeof(char *), cmp_str);
+    return (int) (ret->n - before);
+}
+
+const hostfs_ops probe_hostfs_ops = {.resolve = real_resolve, .glob = real_glob, .find = real_find,
+                                     .sockets = real_sockets};
 
 static bool in_container(void) {
     static const char *const marks[] = {"docker", "containerd", "kubepods", "libpod", "podman",
@@ -219,16 +263,16 @@ static int dup_env(char **env, const char *name, char **ret) {
     return *ret ? 0 : -ENOMEM;
 }
 
-int probe_host(char **env, host_facts *ret, fence_error *err) {
+int probe_host(char **env, const char *cwd, host_facts *ret, fence_error *err) {
     host_facts f = {.uid = geteuid(), .gid = getegid(), .fs = &probe_hostfs_ops};
     char buf[PATH_MAX];
     const char *home;
 
-    if (!getcwd(buf, sizeof(buf)))
+    if (!cwd && !getcwd(buf, sizeof(buf)))
         return fence_error_set(err, FENCE_E_SANDBOX, errno, "reading the current directory");
-    f.cwd = realpath(buf, NULL);
+    f.cwd = realpath(cwd ? cwd : buf, NULL);
     if (!f.cwd)
-        return fence_error_set(err, FENCE_E_SANDBOX, errno, "resolving '%s'", buf);
+        return fence_error_set(err, FENCE_E_SANDBOX, errno, "resolving '%s'", cwd ? cwd : buf);
     home = probe_getenv(env, "HOME");
     if (home && path_is_abs(home)) {
         f.home = path_clean(home);
@@ -237,6 +281,8 @@ int probe_host(char **env, host_facts *ret, fence_error *err) {
     }
     if (dup_env(env, "TMPDIR", &f.tmpdir) < 0 ||
         dup_env(env, "XDG_RUNTIME_DIR", &f.xdg_runtime_dir) < 0)
+        goto oom;
+    if (fspol_env_socket_paths(env ? env : environ, f.xdg_runtime_dir, &f.env_sockets) < 0)
         goto oom;
     f.in_container = in_container();
     f.wsl = access("/proc/sys/fs/binfmt_misc/WSLInterop", F_OK) == 0 ||
@@ -259,5 +305,6 @@ void host_facts_done(host_facts *f) {
     free(f->resolv_target);
     free(f->tmpdir);
     free(f->xdg_runtime_dir);
+    strv_done(&f->env_sockets);
     *f = (host_facts){0};
 }
