@@ -975,8 +975,26 @@ static int open_parent(int root, const char *dst, char *name, size_t size) {
     return open_target(root, n ? dir : "/", false, true);
 }
 
-static int apply_op(int root, const mntop *op) {
+/* Masks are all alike: the first of each kind is made, the others are clones of it (one
+ * open_tree() instead of an open, a clone and a mount_setattr, or a new tmpfs superblock:
+ * several per launch, one per host socket). The fds stay open until pivot_root. */
+typedef struct apply_ctx {
+    int root;
+    int mask_file; /* the first /dev/null mask, attached; -1 until made */
+    int mask_dir;  /* the first empty read-only tmpfs mask, attached */
+} apply_ctx;
+
+static int mask_tree(int *first, bool dir) {
+    if (*first >= 0) {
+        int tree = open_tree(*first, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        return tree < 0 ? -errno : tree;
+    }
+    return dir ? new_tmpfs(0555, true) : clone_host("/dev/null", MOUNT_ATTR_NOSUID | MOUNT_ATTR_RDONLY);
+}
+
+static int apply_op(apply_ctx *ctx, const mntop *op) {
     _cleanup_close_ int tree = -1, tgt = -1;
+    int root = ctx->root;
     bool create = op->flags & MNTF_CREATE, is_file = op->flags & MNTF_FILE;
     char name[256];
     int r;
@@ -994,9 +1012,10 @@ static int apply_op(int root, const mntop *op) {
             return tree;
         break;
     case MNTOP_TMPFS:
+        tree = new_tmpfs(op->mode, op->flags & MNTF_RO);
+        break;
     case MNTOP_MASK_DIR:
-        tree = op->kind == MNTOP_TMPFS ? new_tmpfs(op->mode, op->flags & MNTF_RO)
-                                       : new_tmpfs(0555, true);
+        tree = mask_tree(&ctx->mask_dir, true);
         break;
     case MNTOP_PROC:
         tree = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
@@ -1011,7 +1030,7 @@ static int apply_op(int root, const mntop *op) {
         break;
     }
     case MNTOP_MASK_FILE:
-        tree = clone_host("/dev/null", MOUNT_ATTR_NOSUID | MOUNT_ATTR_RDONLY);
+        tree = mask_tree(&ctx->mask_file, false);
         break;
     case MNTOP_SYMLINK:
     case MNTOP_MKDIR:
@@ -1051,7 +1070,12 @@ static int apply_op(int root, const mntop *op) {
         if (S_ISDIR(st.st_mode))
             return -EISDIR;
     }
-    return attach(tree, tgt);
+    r = attach(tree, tgt);
+    if (r >= 0 && op->kind == MNTOP_MASK_FILE && ctx->mask_file < 0)
+        ctx->mask_file = TAKE_FD(tree);
+    else if (r >= 0 && op->kind == MNTOP_MASK_DIR && ctx->mask_dir < 0)
+        ctx->mask_dir = TAKE_FD(tree);
+    return r;
 }
 
 static const char *op_verb(const mntop *op) {
@@ -1059,7 +1083,8 @@ static const char *op_verb(const mntop *op) {
 }
 
 int mntplan_apply(const mntplan *p, fence_error *err) {
-    _cleanup_close_ int root = -1;
+    _cleanup_close_ int root = -1, mask_file = -1, mask_dir = -1;
+    apply_ctx ctx;
     int r;
 
     if (p->n == 0)
@@ -1081,9 +1106,12 @@ int mntplan_apply(const mntplan *p, fence_error *err) {
     if (move_mount(root, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return fence_error_set(err, FENCE_E_SANDBOX, errno, "mount op 0: attaching the new root");
 
+    ctx = (apply_ctx){.root = root, .mask_file = -1, .mask_dir = -1};
     for (size_t i = 1; i < p->n; i++) {
         const mntop *op = &p->ops[i];
-        r = apply_op(root, op);
+        r = apply_op(&ctx, op);
+        mask_file = ctx.mask_file; /* closed on every way out */
+        mask_dir = ctx.mask_dir;
         if (r < 0) {
             if (op->src && op->kind == MNTOP_BIND)
                 return fence_error_set(err, FENCE_E_SANDBOX, -r, "mount op %zu: %s '%s' on '%s'",
