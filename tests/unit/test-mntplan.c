@@ -183,11 +183,12 @@ static int fake_find_names(void *data, const char *root, unsigned max_depth,
 
 /* Sockets below root, at most max_depth levels down (the fake host has one filesystem but
  * /run/user/UID, as on real hosts). */
-static int fake_sockets(void *data, const char *root, unsigned max_depth, strv *ret,
-                        bool *trunc) {
+static int fake_sockets(void *data, const char *root, unsigned max_depth, const char *prune,
+                        strv *ret, bool *trunc) {
     size_t rn = strlen(root);
     int n = 0;
     (void) data;
+    (void) prune;
     *trunc = false;
     for (size_t i = 0; i < ARRAY_SIZE(fake_fs); i++) {
         const char *p = fake_fs[i].path;

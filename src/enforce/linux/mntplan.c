@@ -530,19 +530,14 @@ static bool socket_allowed(const pset *allow, const char *path) {
     return false;
 }
 
-static int walk_sockets(builder *b, const char *root, unsigned depth, strv *found) {
+static int walk_sockets(builder *b, const char *root, unsigned depth, const char *prune,
+                        strv *found) {
     const host_facts *f = b->f;
-    hostfs_entry e = {0};
     bool trunc = false;
-    int r;
+    int r = f->fs->sockets(f->fs_data, root, depth, prune, found, &trunc);
 
-    if (f->fs->resolve(f->fs_data, root, &e) < 0)
-        return 0;
-    r = e.is_dir ? f->fs->sockets(f->fs_data, e.canonical, depth, found, &trunc) : 0;
     if (r >= 0 && trunc)
-        r = note(b->p, "unix sockets: the walk of '%s' stopped after too many entries",
-                 e.canonical);
-    free(e.canonical);
+        r = note(b->p, "unix sockets: the walk of '%s' stopped after too many entries", root);
     return r < 0 ? r : 0;
 }
 
@@ -568,7 +563,7 @@ static int plan_run_user(builder *b, const pset *allow, oset *o, strv *found,
             _cleanup_free_ char *pattern = path_join(e.canonical, "*");
             r = pattern ? f->fs->glob(f->fs_data, pattern, &users, &trunc) : -ENOMEM;
             for (size_t k = 0; r >= 0 && k < users.n; k++)
-                r = walk_sockets(b, users.v[k], RUN_SOCKET_DEPTH - 1, found);
+                r = walk_sockets(b, users.v[k], RUN_SOCKET_DEPTH - 1, NULL, found);
             strv_done(&users);
             free(e.canonical);
             return r;
@@ -595,15 +590,20 @@ static int plan_unix_sockets(builder *b, oset *o) {
     r = expand(b, &cfg->network.allow_unix_sockets, &allow, "allowUnixSockets");
     if (r >= 0)
         r = plan_run_user(b, &allow, o, &found, &run_user);
-    if (r >= 0)
-        r = walk_sockets(b, "/run", RUN_SOCKET_DEPTH, &found);
-    if (r >= 0)
-        r = walk_sockets(b, "/var/run", RUN_SOCKET_DEPTH, &found); /* usually "/run" again */
+    /* /run, and /var/run unless it is /run again (the usual symlink) */
+    for (int i = 0; r >= 0 && i < 2; i++) {
+        hostfs_entry e = {0};
+        if (f->fs->resolve(f->fs_data, i ? "/var/run" : "/run", &e) < 0)
+            continue;
+        if (e.is_dir && (i == 0 || !streq(e.canonical, "/run")))
+            r = walk_sockets(b, e.canonical, RUN_SOCKET_DEPTH, run_user, &found);
+        free(e.canonical);
+    }
     if (r >= 0 && f->xdg_runtime_dir && !path_is_under(f->xdg_runtime_dir, "/run"))
-        r = walk_sockets(b, f->xdg_runtime_dir, RUN_SOCKET_DEPTH - 1, &found);
+        r = walk_sockets(b, f->xdg_runtime_dir, RUN_SOCKET_DEPTH - 1, NULL, &found);
     for (size_t i = 0; r >= 0 && f->home && fspol_home_socket_dirs[i]; i++) {
         _cleanup_free_ char *dir = fspol_normalize(fspol_home_socket_dirs[i], f->cwd, f->home);
-        r = dir ? walk_sockets(b, dir, HOME_SOCKET_DEPTH, &found) : -ENOMEM;
+        r = dir ? walk_sockets(b, dir, HOME_SOCKET_DEPTH, NULL, &found) : -ENOMEM;
     }
     for (size_t i = 0; r >= 0 && f->home && fspol_home_socket_files[i]; i++) {
         char *file = fspol_normalize(fspol_home_socket_files[i], f->cwd, f->home);

@@ -18,6 +18,9 @@
  * warning in -d): a `**` pattern in a huge tree must not stall the launch. */
 #define PROBE_GLOB_MAX_ENTRIES 200000
 #define PROBE_GLOB_MAX_DEPTH   64
+/* The unix-socket walks (of /run and a few directories in home) run at every launch: a host
+ * with thousands of container runtime directories under /run stops here (noted in -d). */
+#define PROBE_SOCKET_MAX_ENTRIES 20000
 
 typedef struct hostfs_entry {
     bool is_dir;
@@ -38,11 +41,12 @@ typedef struct hostfs_ops {
      * Returns the number appended or -errno. */
     int (*find)(void *data, const char *root, unsigned max_depth, const char *const *names,
                 strv *ret, bool *ret_truncated);
-    /* Appends the unix sockets below root (an existing canonical directory), at most max_depth
-     * levels down, staying on root's filesystem (no other mount is entered: a FUSE mount could
-     * hang the walk) and not entering symlinks. Returns the number appended or -errno. */
-    int (*sockets)(void *data, const char *root, unsigned max_depth, strv *ret,
-                   bool *ret_truncated);
+    /* Appends the unix sockets below root (a directory; a missing one has none), at most
+     * max_depth levels down, staying on root's filesystem (no other mount is entered: a FUSE
+     * mount could hang the walk), not entering symlinks, nor prune (a path, may be NULL).
+     * Returns the number appended or -errno. */
+    int (*sockets)(void *data, const char *root, unsigned max_depth, const char *prune,
+                   strv *ret, bool *ret_truncated);
 } hostfs_ops;
 
 typedef struct host_facts {
