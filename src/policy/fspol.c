@@ -30,13 +30,15 @@ const char *const fspol_default_read_paths[] = {
 const char *const fspol_default_write_paths[] = {"~/.npm/_logs", "~/.fence/debug", NULL};
 
 const char *const fspol_home_socket_dirs[] = {
-    "~/.ssh",       /* agents and ControlMaster sockets: reuse of open SSH sessions */
-    "~/.gnupg",     /* gpg-agent without a runtime directory */
-    "~/.docker",    /* Docker Desktop: ~/.docker/run/docker.sock */
-    "~/.colima",    "~/.rd", "~/.lima", /* Colima, Rancher Desktop, Lima VMs' docker sockets */
-    "~/.1password", /* 1Password's SSH agent */
-    "~/.local/share/containers", /* podman machine */
-    NULL,
+        "~/.ssh",                    /* agents, ControlMaster sockets (open SSH sessions) */
+        "~/.gnupg",                  /* gpg-agent without a runtime directory */
+        "~/.docker",                 /* Docker Desktop: ~/.docker/run/docker.sock */
+        "~/.colima",                 /* Colima's docker socket */
+        "~/.rd",                     /* Rancher Desktop's */
+        "~/.lima",                   /* Lima VMs' */
+        "~/.1password",              /* 1Password's SSH agent */
+        "~/.local/share/containers", /* podman machine */
+        NULL,
 };
 
 const char *const fspol_home_socket_files[] = {"~/.bitwarden-ssh-agent.sock", NULL};
@@ -129,9 +131,9 @@ int fspol_env_socket_paths(char *const *env, const char *xdg_runtime_dir, strv *
         n += r;
     }
     if ((v = env_value(env, "WAYLAND_DISPLAY")) && *v) {
-        _cleanup_free_ char *p = v[0] == '/'          ? strdup(v)
-                                 : xdg_runtime_dir    ? path_join(xdg_runtime_dir, v)
-                                                      : NULL;
+        _cleanup_free_ char *p = v[0] == '/'       ? strdup(v)
+                                 : xdg_runtime_dir ? path_join(xdg_runtime_dir, v)
+                                                   : NULL;
         if ((v[0] == '/' || xdg_runtime_dir) && !p)
             return -ENOMEM;
         if (p && (r = push_socket(ret, p, strlen(p), false)) != 0) {
@@ -278,8 +280,8 @@ static bool ends_with(const char *s, size_t n, const char *suffix) {
 
 /* The rules for paths below a ".git" component of the workspace. c points at the component
  * after ".git"; base/bn is the last component. */
-static const char *git_rule(const fspol_protect *p, bool existing, const char *c,
-                            const char *base, size_t bn, fspol_create_kind kind) {
+static const char *git_rule(const fspol_protect *p, bool existing, const char *c, const char *base,
+                            size_t bn, fspol_create_kind kind) {
     while (*c) {
         const char *e = strchrnul(c, '/');
         size_t n = (size_t) (e - c);

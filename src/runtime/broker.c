@@ -34,7 +34,7 @@
 #define VIEW_MAX (PATH_MAX + NAME_MAX + 2)
 
 #define RESOLVE_KNOWN                                                                              \
-    (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |            \
+    (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |             \
      RESOLVE_IN_ROOT | RESOLVE_CACHED)
 #define RESOLVE_SCOPED (RESOLVE_BENEATH | RESOLVE_IN_ROOT)
 
@@ -310,10 +310,10 @@ static int target_view(target *t) {
 
 typedef struct walk {
     req_ctx *c;
-    int root;      /* the sandbox's root */
-    int scope;     /* RESOLVE_BENEATH/IN_ROOT: the directory the lookup may not leave */
+    int root;  /* the sandbox's root */
+    int scope; /* RESOLVE_BENEATH/IN_ROOT: the directory the lookup may not leave */
     uint64_t resolve;
-    uint64_t mnt;  /* RESOLVE_NO_XDEV: the mount the lookup must stay on */
+    uint64_t mnt; /* RESOLVE_NO_XDEV: the mount the lookup must stay on */
     bool follow_last;
     int cur;
     unsigned depth; /* components below scope */
@@ -369,8 +369,8 @@ static int inside_view(walk *w, int fd) {
     char view[PATH_MAX];
     struct statx a, b;
     struct open_how how = {.flags = O_PATH | O_CLOEXEC,
-                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
-                                      RESOLVE_NO_MAGICLINKS};
+                           .resolve =
+                                   RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
     _cleanup_close_ int again = -1;
     int r = view_path(fd, NULL, view, sizeof(view));
 
@@ -382,8 +382,8 @@ static int inside_view(walk *w, int fd) {
     if (statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &a) < 0 ||
         statx(again, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &b) < 0)
         return -errno;
-    if (a.stx_ino != b.stx_ino || a.stx_mnt_id != b.stx_mnt_id || a.stx_dev_major != b.stx_dev_major ||
-        a.stx_dev_minor != b.stx_dev_minor)
+    if (a.stx_ino != b.stx_ino || a.stx_mnt_id != b.stx_mnt_id ||
+        a.stx_dev_major != b.stx_dev_major || a.stx_dev_minor != b.stx_dev_minor)
         return -EACCES;
     return 0;
 }
@@ -620,17 +620,16 @@ static int resolve_fast(req_ctx *c, int root, int base, const char *path, target
     t->parent = fd;
     if (path[0] == '/') {
         _cleanup_free_ char *clean = path_clean(dir);
-        if (clean &&
-            (size_t) snprintf(t->view, sizeof(t->view), "%s/%s", streq(clean, "/") ? "" : clean,
-                              t->name) >= sizeof(t->view))
+        if (clean && (size_t) snprintf(t->view, sizeof(t->view), "%s/%s",
+                                       streq(clean, "/") ? "" : clean, t->name) >= sizeof(t->view))
             t->view[0] = '\0';
     }
     return 0;
 }
 
 typedef struct lookup {
-    int dirfd;          /* as the caller passed it */
-    uint64_t resolve;   /* openat2's RESOLVE_* flags, else 0 */
+    int dirfd;        /* as the caller passed it */
+    uint64_t resolve; /* openat2's RESOLVE_* flags, else 0 */
     bool follow_last;
 } lookup;
 
@@ -746,9 +745,11 @@ static void fix_mode(int fd, mode_t want) {
 }
 
 static int check(req_ctx *c, target *t, fspol_create_kind kind) {
-    fspol_protect p = {.workspace = c->b->cfg.workspace, .home = c->b->cfg.home,
+    fspol_protect p = {.workspace = c->b->cfg.workspace,
+                       .home = c->b->cfg.home,
                        .allow_git_config = c->b->cfg.allow_git_config,
-                       .deny_write = c->b->cfg.deny_write, .git_dirs = c->b->cfg.git_dirs};
+                       .deny_write = c->b->cfg.deny_write,
+                       .git_dirs = c->b->cfg.git_dirs};
     const char *why;
     int r = target_view(t);
 
@@ -914,8 +915,8 @@ static int do_make(req_ctx *c, int dirfd, uint64_t addr, mode_t mode, dev_t dev,
         r = check(c, &t, dir ? FSPOL_CREATE_DIR : FSPOL_CREATE_FILE);
     if (r >= 0) {
         creds_enter(c);
-        r = dir ? mkdirat(t.parent, t.name, want) : mknodat(t.parent, t.name,
-                                                             (mode & S_IFMT) | want, dev);
+        r = dir ? mkdirat(t.parent, t.name, want)
+                : mknodat(t.parent, t.name, (mode & S_IFMT) | want, dev);
         r = r < 0 ? -errno : 0;
         if (r == 0 && needs_fix(c, want)) {
             int fd = openat(t.parent, t.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);

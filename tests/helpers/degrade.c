@@ -40,7 +40,7 @@ static void put(unsigned short code, unsigned k, unsigned char jt, unsigned char
 }
 
 #define LOAD(field) put(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field), 0, 0)
-#define RET(v) put(BPF_RET | BPF_K, (v), 0, 0)
+#define RET(v)      put(BPF_RET | BPF_K, (v), 0, 0)
 /* if (A == k) return v; */
 #define IF_RET(k, v) (put(BPF_JMP | BPF_JEQ | BPF_K, (k), 0, 1), RET(v))
 

@@ -141,12 +141,12 @@ static void test_create_denied_git_config(void **state) {
         const char *path;
         bool denied;
     } cases[] = {
-        {"/w/.git/config", true},             /* existed at launch (also after mv .git aside) */
-        {"/w/vendor/lib/.git/config", true},
-        {"/w/.git/modules/s/config", true},   /* a submodule's, inside an existing .git */
-        {"/w/new/.git/config", false},        /* git init in a new directory */
-        {"/w/new/.git/hooks/pre-commit", true}, /* hooks stay refused in new repositories */
-        {"/w/new/.git/hooks/pre-commit.sample", false},
+            {"/w/.git/config", true}, /* existed at launch (also after mv .git aside) */
+            {"/w/vendor/lib/.git/config", true},
+            {"/w/.git/modules/s/config", true},     /* a submodule's, inside an existing .git */
+            {"/w/new/.git/config", false},          /* git init in a new directory */
+            {"/w/new/.git/hooks/pre-commit", true}, /* hooks stay refused in new repositories */
+            {"/w/new/.git/hooks/pre-commit.sample", false},
     };
 
     (void) state;
@@ -165,20 +165,20 @@ static void test_create_denied_git_config(void **state) {
 
 static void test_env_socket_paths(void **state) {
     static char *env[] = {
-        "HOME=/h",
-        "SSH_AUTH_SOCK=/tmp/ssh-x/agent.1",
-        "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus,guid=12;unix:abstract=/x;"
-        "unix:guid=1,path=/run/my%20bus",
-        "DBUS_SYSTEM_BUS_ADDRESS=tcp:host=localhost,port=1",
-        "DOCKER_HOST=unix:///home/u/.colima/docker.sock",
-        "CONTAINER_HOST=ssh://core@host/run/podman.sock",
-        "WAYLAND_DISPLAY=wayland-0",
-        "GPG_AGENT_INFO=/h/.gnupg/S.gpg-agent:0:1",
-        NULL,
+            "HOME=/h",
+            "SSH_AUTH_SOCK=/tmp/ssh-x/agent.1",
+            "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus,guid=12;unix:abstract=/x;"
+            "unix:guid=1,path=/run/my%20bus",
+            "DBUS_SYSTEM_BUS_ADDRESS=tcp:host=localhost,port=1",
+            "DOCKER_HOST=unix:///home/u/.colima/docker.sock",
+            "CONTAINER_HOST=ssh://core@host/run/podman.sock",
+            "WAYLAND_DISPLAY=wayland-0",
+            "GPG_AGENT_INFO=/h/.gnupg/S.gpg-agent:0:1",
+            NULL,
     };
     static const char *const want[] = {
-        "/tmp/ssh-x/agent.1",           "/home/u/.colima/docker.sock", "/run/user/1000/bus",
-        "/run/my bus",                  "/h/.gnupg/S.gpg-agent",       "/run/user/1000/wayland-0",
+            "/tmp/ssh-x/agent.1", "/home/u/.colima/docker.sock", "/run/user/1000/bus",
+            "/run/my bus",        "/h/.gnupg/S.gpg-agent",       "/run/user/1000/wayland-0",
     };
     static char *relative[] = {"SSH_AUTH_SOCK=agent", "WAYLAND_DISPLAY=wayland-0", NULL};
     strv got = {0};
@@ -195,12 +195,12 @@ static void test_env_socket_paths(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_create_denied_git_config),
-        cmocka_unit_test(test_env_socket_paths),
-        cmocka_unit_test(test_normalize),
-        cmocka_unit_test(test_classify),
-        cmocka_unit_test(test_match),
-        cmocka_unit_test(test_create_denied),
+            cmocka_unit_test(test_create_denied_git_config),
+            cmocka_unit_test(test_env_socket_paths),
+            cmocka_unit_test(test_normalize),
+            cmocka_unit_test(test_classify),
+            cmocka_unit_test(test_match),
+            cmocka_unit_test(test_create_denied),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

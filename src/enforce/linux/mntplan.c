@@ -542,8 +542,7 @@ static int walk_sockets(builder *b, const char *root, unsigned depth, const char
 }
 
 /* /run/user: hidden whole, unless an allowed socket lies below it (then walked per user). */
-static int plan_run_user(builder *b, const pset *allow, oset *o, strv *found,
-                         char **ret_masked) {
+static int plan_run_user(builder *b, const pset *allow, oset *o, strv *found, char **ret_masked) {
     const host_facts *f = b->f;
     hostfs_entry e = {0};
     strv users = {0};
@@ -989,7 +988,8 @@ static int mask_tree(int *first, bool dir) {
         int tree = open_tree(*first, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
         return tree < 0 ? -errno : tree;
     }
-    return dir ? new_tmpfs(0555, true) : clone_host("/dev/null", MOUNT_ATTR_NOSUID | MOUNT_ATTR_RDONLY);
+    return dir ? new_tmpfs(0555, true)
+               : clone_host("/dev/null", MOUNT_ATTR_NOSUID | MOUNT_ATTR_RDONLY);
 }
 
 static int apply_op(apply_ctx *ctx, const mntop *op) {

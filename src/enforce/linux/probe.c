@@ -22,7 +22,6 @@
 
 extern char **environ;
 
-
 const char *probe_getenv(char **env, const char *name) {
     size_t n = strlen(name);
 
@@ -125,9 +124,7 @@ static int walk_dir(walk *w, int fd, char *path, size_t len, unsigned depth) {
             if (type == DT_UNKNOWN) {
                 struct stat st;
                 if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                    type = S_ISDIR(st.st_mode)    ? DT_DIR
-                           : S_ISSOCK(st.st_mode) ? DT_SOCK
-                                                  : DT_REG;
+                    type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISSOCK(st.st_mode) ? DT_SOCK : DT_REG;
             }
             is_dir = type == DT_DIR;
             if (w->sockets ? type == DT_SOCK
@@ -251,8 +248,8 @@ static int real_sockets(void *data, const char *root, unsigned max_depth, const 
     return (int) (ret->n - before);
 }
 
-const hostfs_ops probe_hostfs_ops = {.resolve = real_resolve, .glob = real_glob, .find = real_find,
-                                     .sockets = real_sockets};
+const hostfs_ops probe_hostfs_ops = {
+        .resolve = real_resolve, .glob = real_glob, .find = real_find, .sockets = real_sockets};
 
 static bool in_container(void) {
     static const char *const marks[] = {"docker", "containerd", "kubepods", "libpod", "podman",

@@ -24,7 +24,7 @@
 
 typedef struct hostfs_entry {
     bool is_dir;
-    bool is_sock;     /* a unix socket */
+    bool is_sock; /* a unix socket */
     dev_t dev;
     char *canonical; /* symlinks resolved; malloc'd, the caller frees */
 } hostfs_entry;
@@ -45,8 +45,8 @@ typedef struct hostfs_ops {
      * max_depth levels down, staying on root's filesystem (no other mount is entered: a FUSE
      * mount could hang the walk), not entering symlinks, nor prune (a path, may be NULL).
      * Returns the number appended or -errno. */
-    int (*sockets)(void *data, const char *root, unsigned max_depth, const char *prune,
-                   strv *ret, bool *ret_truncated);
+    int (*sockets)(void *data, const char *root, unsigned max_depth, const char *prune, strv *ret,
+                   bool *ret_truncated);
 } hostfs_ops;
 
 typedef struct host_facts {
