@@ -55,22 +55,35 @@ struct broker {
     unsigned long handled, refused;
 };
 
-/* The supervisor's umask without changing it (umask(2) can only set). */
-static mode_t read_own_umask(void) {
-    char buf[1024];
-    const char *u;
-    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+/* Reads the start of a small procfs file (path relative to dirfd) as a string. Returns its
+ * length or -errno. */
+static int read_proc_text(int dirfd, const char *path, char *buf, size_t size) {
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
     ssize_t n;
 
     if (fd < 0)
-        return 022;
-    n = read(fd, buf, sizeof(buf) - 1);
+        return -errno;
+    n = read(fd, buf, size - 1);
     close(fd);
     if (n <= 0)
-        return 022;
+        return n < 0 ? -errno : -EIO;
     buf[n] = '\0';
-    u = strstr(buf, "\nUmask:\t");
-    return u ? (mode_t) strtoul(u + 8, NULL, 8) & 0777 : 022;
+    return (int) n;
+}
+
+/* The octal number after key ("\nUmask:\t", "flags:\t") in text, or def. */
+static long octal_field(const char *text, const char *key, long def) {
+    const char *f = strstr(text, key);
+    return f ? strtol(f + strlen(key), NULL, 8) : def;
+}
+
+/* The supervisor's umask without changing it (umask(2) can only set). */
+static mode_t read_own_umask(void) {
+    char buf[1024];
+
+    if (read_proc_text(AT_FDCWD, "/proc/self/status", buf, sizeof(buf)) < 0)
+        return 022;
+    return (mode_t) octal_field(buf, "\nUmask:\t", 022) & 0777;
 }
 
 int broker_new(const broker_config *cfg, pid_t pid, broker **ret, fence_error *err) {
@@ -190,23 +203,14 @@ static long last_number(const char *buf, const char *key) {
 
 /* The caller's umask and process ids (one read of /proc/PID/status per request). */
 static int load_status(req_ctx *c) {
-    char buf[4096];
-    const char *u;
-    ssize_t n;
-    int fd;
+    char buf[4096], path[48];
 
     if (c->have_status)
         return 0;
-    fd = open_proc(c->pid, "status", O_RDONLY);
-    if (fd < 0)
-        return fd;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
+    snprintf(path, sizeof(path), "/proc/%d/status", (int) c->pid);
+    if (read_proc_text(AT_FDCWD, path, buf, sizeof(buf)) < 0)
         return -ESRCH;
-    buf[n] = '\0';
-    u = strstr(buf, "\nUmask:\t");
-    c->umask = u ? (mode_t) strtoul(u + 8, NULL, 8) & 0777 : 022;
+    c->umask = (mode_t) octal_field(buf, "\nUmask:\t", 022) & 0777;
     c->tgid = (pid_t) last_number(buf, "\nTgid:");
     c->ns_tgid = last_number(buf, "\nNStgid:");
     c->ns_tid = last_number(buf, "\nNSpid:");
@@ -391,21 +395,11 @@ static int inside_view(walk *w, int fd) {
 /* The open flags of the caller's fd behind /proc/<pid>/fd/<name> (dir is that "fd" dir). */
 static int fd_flags(int fd_dir, const char *name) {
     char p[NAME_MAX + 16], buf[512];
-    const char *f;
-    ssize_t n;
-    int fd;
+    int r;
 
     snprintf(p, sizeof(p), "../fdinfo/%s", name);
-    fd = openat(fd_dir, p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -EIO;
-    buf[n] = '\0';
-    f = strstr(buf, "flags:\t");
-    return f ? (int) strtol(f + 7, NULL, 8) : -EIO;
+    r = read_proc_text(fd_dir, p, buf, sizeof(buf));
+    return r < 0 ? r : (int) octal_field(buf, "flags:\t", -EIO);
 }
 
 /* A symlink in procfs: "self" and "thread-self" name the caller in the sandbox's PID namespace

@@ -8,6 +8,8 @@ accept it; with --allow-degraded it runs and says once, on stderr, what is off. 
 an unprivileged user."""
 import re
 
+import pytest
+
 from conftest import require
 from sandbox_util import HELPERS, sandbox_argv
 
@@ -35,40 +37,38 @@ def filters(out):
     return int(re.search(r"Seccomp_filters:\s+(\d+)", out).group(1))
 
 
-def test_no_landlock_refused_then_accepted(env):
-    p = run(env, ["no-landlock"], "echo RAN")
-    assert p.returncode == 1 and "RAN" not in p.stdout
-    assert p.stderr.splitlines() == [
+LEVELS = {
+    "no-landlock": (
         "Error: Landlock is unavailable on this kernel (Function not implemented; needs Linux >= "
         "5.13 with CONFIG_SECURITY_LANDLOCK and \"landlock\" in the lsm= boot list); to run "
-        "without it, accept the weaker level with --allow-degraded=no-landlock"]
-
-    p = run(env, ["no-landlock"], f"echo RAN; {FILTERS}", ["--allow-degraded=no-landlock"])
-    assert p.returncode == 0, p.stderr
-    assert "RAN" in p.stdout
-    assert p.stderr.splitlines() == [
+        "without it, accept the weaker level with --allow-degraded=no-landlock",
         '[fence] WARNING: Landlock is unavailable on this kernel; running at the weaker level '
-        '"no-landlock" (mount namespace and seccomp only)']
-    assert filters(p.stdout) == 2  # degrade's and fence's: seccomp still applies
-    # the rest of the sandbox is still there: the host is read-only
-    p = run(env, ["no-landlock"], "touch /usr/fence-probe", ["--allow-degraded", "no-landlock"])
-    assert p.returncode != 0 and "Read-only file system" in p.stderr
-
-
-def test_no_seccomp_refused_then_accepted(env):
-    p = run(env, ["no-seccomp"], "echo RAN")
-    assert p.returncode == 1 and "RAN" not in p.stdout
-    assert p.stderr.splitlines() == [
+        '"no-landlock" (mount namespace and seccomp only)',
+        2),  # degrade's filter and fence's: seccomp still applies
+    "no-seccomp": (
         "Error: seccomp filters are unavailable on this kernel (CONFIG_SECCOMP_FILTER); to run "
-        "without them, accept the weaker level with --allow-degraded=no-seccomp"]
+        "without them, accept the weaker level with --allow-degraded=no-seccomp",
+        '[fence] WARNING: seccomp is unavailable on this kernel; running at the weaker level '
+        '"no-seccomp" (no syscall filter, new protected names not guarded)',
+        1),  # only degrade's own filter
+}
 
-    p = run(env, ["no-seccomp"], f"echo RAN; {FILTERS}", ["--allow-degraded=no-seccomp"])
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_refused_then_accepted(env, level):
+    refusal, banner, n_filters = LEVELS[level]
+    p = run(env, [level], "echo RAN")
+    assert p.returncode == 1 and "RAN" not in p.stdout
+    assert p.stderr.splitlines() == [refusal]
+
+    p = run(env, [level], f"echo RAN; {FILTERS}", [f"--allow-degraded={level}"])
     assert p.returncode == 0, p.stderr
     assert "RAN" in p.stdout
-    assert p.stderr.splitlines() == [
-        '[fence] WARNING: seccomp is unavailable on this kernel; running at the weaker level '
-        '"no-seccomp" (no syscall filter, new protected names not guarded)']
-    assert filters(p.stdout) == 1  # only degrade's own filter
+    assert p.stderr.splitlines() == [banner]
+    assert filters(p.stdout) == n_filters
+    # the rest of the sandbox is still there: the host is read-only
+    p = run(env, [level], "touch /usr/fence-probe", ["--allow-degraded", level])
+    assert p.returncode != 0 and "Read-only file system" in p.stderr
 
 
 def test_both_levels_comma_separated(env):

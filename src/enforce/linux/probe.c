@@ -163,13 +163,13 @@ static unsigned count_components(const char *p) {
     return n;
 }
 
+static int walk_from(walk *w, const char *root, bool *ret_truncated);
+
 static int real_glob(void *data, const char *pattern, strv *ret, bool *ret_truncated) {
     _cleanup_free_ char *prefix = NULL;
     fspol_glob_kind kind;
-    char path[PATH_MAX];
-    size_t before = ret->n;
     walk w = {.pattern = pattern, .out = ret};
-    int fd, r;
+    int r;
 
     (void) data;
     *ret_truncated = false;
@@ -185,67 +185,45 @@ static int real_glob(void *data, const char *pattern, strv *ret, bool *ret_trunc
     w.max_depth = kind == FSPOL_GLOB_SIMPLE
                           ? count_components(pattern) - count_components(prefix)
                           : PROBE_GLOB_MAX_DEPTH;
-    if (strlen(prefix) >= sizeof(path))
+    return walk_from(&w, prefix, ret_truncated);
+}
+
+/* Walks below root (opened following symlinks) with w's mode; appends sorted matches. */
+static int walk_from(walk *w, const char *root, bool *ret_truncated) {
+    char path[PATH_MAX];
+    size_t before = w->out->n;
+    int fd, r;
+
+    *ret_truncated = false;
+    if (strlen(root) >= sizeof(path))
         return 0;
-    strcpy(path, prefix);
-    fd = open(prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    strcpy(path, root);
+    fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return 0;
-    r = walk_dir(&w, fd, path, strlen(path), 0);
+    r = walk_dir(w, fd, path, strlen(path), 0);
     if (r < 0)
         return r;
-    *ret_truncated = w.truncated;
-    if (ret->n - before > 1)
-        qsort(ret->v + before, ret->n - before, sizeof(char *), cmp_str);
-    return (int) (ret->n - before);
+    *ret_truncated = w->truncated;
+    if (w->out->n - before > 1)
+        qsort(w->out->v + before, w->out->n - before, sizeof(char *), cmp_str);
+    return (int) (w->out->n - before);
 }
 
 static int real_find(void *data, const char *root, unsigned max_depth, const char *const *names,
                      strv *ret, bool *ret_truncated) {
-    char path[PATH_MAX];
-    size_t before = ret->n;
     walk w = {.names = names, .out = ret, .max_depth = max_depth};
-    int fd, r;
 
     (void) data;
-    *ret_truncated = false;
-    if (strlen(root) >= sizeof(path))
-        return 0;
-    strcpy(path, root);
-    fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    r = walk_dir(&w, fd, path, strlen(path), 0);
-    if (r < 0)
-        return r;
-    *ret_truncated = w.truncated;
-    if (ret->n - before > 1)
-        qsort(ret->v + before, ret->n - before, sizeof(char *), cmp_str);
-    return (int) (ret->n - before);
+    return walk_from(&w, root, ret_truncated);
 }
 
 static int real_sockets(void *data, const char *root, unsigned max_depth, const char *prune,
                         strv *ret, bool *ret_truncated) {
-    char path[PATH_MAX];
-    size_t before = ret->n;
     walk w = {.sockets = true, .prune = prune, .out = ret, .max_depth = max_depth};
-    int fd, r;
 
     (void) data;
-    *ret_truncated = false;
-    if (strlen(root) >= sizeof(path))
-        return 0;
-    strcpy(path, root);
-    fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    r = walk_dir(&w, fd, path, strlen(path), 0);
-    if (r < 0)
-        return r;
-    *ret_truncated = w.truncated;
-    if (ret->n - before > 1)
-        qsort(ret->v + before, ret->n - before, sizeof(char *), cmp_str);
-    return (int) (ret->n - before);
+    return walk_from(&w, root, ret_truncated);
 }
 
 const hostfs_ops probe_hostfs_ops = {
