@@ -9,6 +9,7 @@
  * renders it instead of running it.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -626,6 +627,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     sandbox_spec spec = {0};
     broker *bk = NULL;
     supervise_opts opts = {0};
+    sigset_t sigmask;
+    bool blocked = false;
     int status = 0, r;
 
     if (!m || !ret_status)
@@ -658,6 +661,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     if (p.pty && ioctl(STDIN_FILENO, TIOCGWINSZ, &spec.winsize) < 0)
         ioctl(STDOUT_FILENO, TIOCGWINSZ, &spec.winsize);
 
+    supervise_block_signals(&sigmask); /* restored at out: */
+    blocked = true;
     r = sandbox_spawn(&spec, &sb, err);
     if (r < 0) {
         if (r == -FENCE_E_UNSUPPORTED || (err && err->sys_errno == EPERM))
@@ -685,6 +690,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
 out:
     broker_free(bk);
     sandbox_done(&sb);
+    if (blocked)
+        pthread_sigmask(SIG_SETMASK, &sigmask, NULL);
     run_plan_done(&p);
     return r;
 }

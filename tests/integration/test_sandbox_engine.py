@@ -189,6 +189,18 @@ def test_signal_forwarding_and_second_sigint(env):
     assert proc.returncode == 128 + signal.SIGKILL
 
 
+def test_sigint_right_after_start(env):
+    """A SIGINT that reaches fence as soon as the command runs, before the supervisor's loop
+    is set up, is forwarded too (fence blocks the signals before it spawns the sandbox)."""
+    for _ in range(10):
+        proc = sandbox_popen(env, "trap 'echo got-int; exit 42' INT; echo ready; "
+                                  "while :; do sleep 0.01; done", stderr=subprocess.PIPE)
+        assert proc.stdout.readline().strip() == "ready"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 42 and "got-int" in out, (proc.returncode, out, err)
+
+
 def test_sandbox_dies_with_fence(env):
     proc = sandbox_popen(env, "echo $$; sleep 1000")
     proc.stdout.readline()
