@@ -41,6 +41,7 @@ enum {
     OPT_SHELL_LOGIN,
     OPT_LOG_FILE,
     OPT_FORCE_NEW_SESSION,
+    OPT_ALLOW_DEGRADED,
     OPT_VERSION,
     OPT_LINUX_FEATURES,
     OPT_COUNT
@@ -48,6 +49,7 @@ enum {
 
 static const char *const service_models[] = {"in-sandbox", "on-host", NULL};
 static const char *const shell_modes[] = {"default", "user", NULL};
+static const char *const degraded_levels[] = {"no-landlock", "no-seccomp", NULL};
 
 static const cli_option root_options[OPT_COUNT] = {
     [OPT_DEBUG] = {"debug", 'd', CLI_BOOL, NULL,
@@ -86,6 +88,10 @@ static const cli_option root_options[OPT_COUNT] = {
     [OPT_FORCE_NEW_SESSION] = {"force-new-session", 0, CLI_BOOL, NULL,
                                "Start the command in a new session even on a terminal "
                                "(overrides forceNewSession)"},
+    [OPT_ALLOW_DEGRADED] = {"allow-degraded", 0, CLI_STRING_ARRAY, "LEVEL",
+                            "Run at a weaker level when this host lacks a layer: no-landlock, "
+                            "no-seccomp; repeatable or comma-separated",
+                            .complete = CLI_COMPLETE_WORDS, .words = degraded_levels},
     [OPT_VERSION] = {"version", 'v', CLI_BOOL, NULL, "Print version information and exit"},
     [OPT_LINUX_FEATURES] = {"linux-features", 0, CLI_BOOL, NULL,
                             "Print the Linux sandbox features of this host and exit"},
@@ -327,7 +333,7 @@ int run_load_config(const char *template_name, const char *settings, fence_confi
 /* Hands the run options to the manager. */
 static int configure_manager(fence_manager *m, const cli_parsed *p, FILE *log,
                              char **addrs, const int *ports, size_t n_ports, int model,
-                             fence_error *err) {
+                             unsigned degraded, fence_error *err) {
     const cli_value *v = p->values;
     int r;
 
@@ -369,6 +375,42 @@ static int configure_manager(fence_manager *m, const cli_parsed *p, FILE *log,
         if (r < 0)
             return fence_error_set(err, -r, 0, "setting --force-new-session");
     }
+    r = fence_manager_set_allow_degraded(m, degraded);
+    if (r < 0)
+        return fence_error_set(err, -r, 0, "setting --allow-degraded");
+    return 0;
+}
+
+/* --allow-degraded: repeatable, each value a comma-separated list of levels. */
+static int parse_degraded(const strv *values, unsigned *ret) {
+    unsigned flags = 0;
+
+    for (size_t i = 0; i < values->n; i++) {
+        const char *v = values->v[i];
+
+        for (;;) {
+            size_t n = strcspn(v, ",");
+
+            if (n == 11 && strncmp(v, "no-landlock", n) == 0)
+                flags |= FENCE_ALLOW_NO_LANDLOCK;
+            else if (n == 10 && strncmp(v, "no-seccomp", n) == 0)
+                flags |= FENCE_ALLOW_NO_SECCOMP;
+            else if (n == 8 && strncmp(v, "no-netns", n) == 0)
+                /* FENCE_ALLOW_NO_NETNS: nothing can honour it yet. Without a network namespace
+                 * the command would share the host's network: refuse rather than fail open. */
+                return cli_failf("invalid --allow-degraded \"no-netns\": this build cannot run "
+                                 "without a network namespace (the command would reach the "
+                                 "host network unfiltered); enable user namespaces instead");
+            else
+                return cli_failf("invalid --allow-degraded \"%.*s\" (expected no-landlock or "
+                                 "no-seccomp)",
+                                 (int) n, v);
+            if (!v[n])
+                break;
+            v += n + 1;
+        }
+    }
+    *ret = flags;
     return 0;
 }
 
@@ -403,6 +445,7 @@ typedef struct run_state {
     fence_config *cfg;
     char *chain;
     fence_manager *m;
+    unsigned degraded;  /* FENCE_ALLOW_* from --allow-degraded */
 } run_state;
 
 static void run_state_done(run_state *s) {
@@ -460,6 +503,9 @@ static int validate_run_flags(const cli_parsed *p, run_state *s, int *ret_model)
                 *ret_model == FENCE_SERVICE_ON_HOST ? "on-host" : "in-sandbox");
     }
 
+    if (parse_degraded(&v[OPT_ALLOW_DEGRADED].list, &s->degraded) != 0)
+        return -1;
+
     /* the mode itself is checked here; $SHELL is checked by the manager (fence_manager_set_shell) */
     shell = v[OPT_SHELL].s ? v[OPT_SHELL].s : "default";
     if (!streq(shell, "default") && !streq(shell, "user"))
@@ -497,7 +543,8 @@ int run_main(const cli_parsed *p) {
         cli_print_lines(s.log, "[fence] ", s.chain);
 
     if (fence_manager_new(s.cfg, &s.m, &err) < 0 ||
-        configure_manager(s.m, p, s.log, s.addrs, s.ports, s.n_ports, model, &err) < 0)
+        configure_manager(s.m, p, s.log, s.addrs, s.ports, s.n_ports, model, s.degraded,
+                          &err) < 0)
         return cli_fail(&err);
     if (v[OPT_DEBUG].b) {
         _cleanup_free_ char *plan = NULL;

@@ -2,8 +2,10 @@
 /* Pure filesystem decisions; see fspol.h. */
 #include "policy/fspol.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/cleanup.h"
@@ -26,6 +28,122 @@ const char *const fspol_default_read_paths[] = {
 };
 
 const char *const fspol_default_write_paths[] = {"~/.npm/_logs", "~/.fence/debug", NULL};
+
+const char *const fspol_home_socket_dirs[] = {
+        "~/.ssh",                    /* agents, ControlMaster sockets (open SSH sessions) */
+        "~/.gnupg",                  /* gpg-agent without a runtime directory */
+        "~/.docker",                 /* Docker Desktop: ~/.docker/run/docker.sock */
+        "~/.colima",                 /* Colima's docker socket */
+        "~/.rd",                     /* Rancher Desktop's */
+        "~/.lima",                   /* Lima VMs' */
+        "~/.1password",              /* 1Password's SSH agent */
+        "~/.local/share/containers", /* podman machine */
+        NULL,
+};
+
+const char *const fspol_home_socket_files[] = {"~/.bitwarden-ssh-agent.sock", NULL};
+
+static const char *env_value(char *const *env, const char *name) {
+    size_t n = strlen(name);
+
+    for (; env && *env; env++)
+        if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+            return *env + n + 1;
+    return NULL;
+}
+
+/* Pushes the absolute path [s, s+n) (after %XX decoding when dbus is set). */
+static int push_socket(strv *ret, const char *s, size_t n, bool dbus) {
+    char buf[4096];
+    size_t k = 0;
+
+    for (size_t i = 0; i < n && k + 1 < sizeof(buf); i++) {
+        if (dbus && s[i] == '%' && i + 2 < n && isxdigit((unsigned char) s[i + 1]) &&
+            isxdigit((unsigned char) s[i + 2])) {
+            char hex[3] = {s[i + 1], s[i + 2], 0};
+            buf[k++] = (char) strtol(hex, NULL, 16);
+            i += 2;
+        } else {
+            buf[k++] = s[i];
+        }
+    }
+    buf[k] = '\0';
+    if (k == 0 || buf[0] != '/' || k + 1 >= sizeof(buf) || memchr(buf, '\0', k))
+        return 0;
+    return strv_push(ret, buf) < 0 ? -ENOMEM : 1;
+}
+
+/* D-Bus server addresses: "unix:path=/run/user/1000/bus,guid=...;tcp:...". */
+static int dbus_paths(const char *v, strv *ret) {
+    int n = 0;
+
+    while (v && *v) {
+        const char *end = strchrnul(v, ';');
+        if (strncmp(v, "unix:", 5) == 0) {
+            for (const char *k = v + 5; k < end;) {
+                const char *e = memchr(k, ',', (size_t) (end - k));
+                if (!e)
+                    e = end;
+                if ((size_t) (e - k) > 5 && strncmp(k, "path=", 5) == 0) {
+                    int r = push_socket(ret, k + 5, (size_t) (e - k - 5), true);
+                    if (r < 0)
+                        return r;
+                    n += r;
+                }
+                k = e < end ? e + 1 : end;
+            }
+        }
+        v = *end ? end + 1 : end;
+    }
+    return n;
+}
+
+int fspol_env_socket_paths(char *const *env, const char *xdg_runtime_dir, strv *ret) {
+    static const char *const plain[] = {"SSH_AUTH_SOCK"};
+    static const char *const urls[] = {"DOCKER_HOST", "CONTAINER_HOST"};
+    static const char *const buses[] = {"DBUS_SESSION_BUS_ADDRESS", "DBUS_SYSTEM_BUS_ADDRESS"};
+    const char *v;
+    int n = 0, r;
+
+    for (size_t i = 0; i < ARRAY_SIZE(plain); i++)
+        if ((v = env_value(env, plain[i])) && (r = push_socket(ret, v, strlen(v), false)) != 0) {
+            if (r < 0)
+                return r;
+            n += r;
+        }
+    for (size_t i = 0; i < ARRAY_SIZE(urls); i++)
+        if ((v = env_value(env, urls[i])) && strncmp(v, "unix://", 7) == 0 &&
+            (r = push_socket(ret, v + 7, strlen(v + 7), false)) != 0) {
+            if (r < 0)
+                return r;
+            n += r;
+        }
+    for (size_t i = 0; i < ARRAY_SIZE(buses); i++)
+        if ((v = env_value(env, buses[i])) && (r = dbus_paths(v, ret)) != 0) {
+            if (r < 0)
+                return r;
+            n += r;
+        }
+    if ((v = env_value(env, "GPG_AGENT_INFO")) &&
+        (r = push_socket(ret, v, strcspn(v, ":"), false)) != 0) {
+        if (r < 0)
+            return r;
+        n += r;
+    }
+    if ((v = env_value(env, "WAYLAND_DISPLAY")) && *v) {
+        _cleanup_free_ char *p = v[0] == '/'       ? strdup(v)
+                                 : xdg_runtime_dir ? path_join(xdg_runtime_dir, v)
+                                                   : NULL;
+        if ((v[0] == '/' || xdg_runtime_dir) && !p)
+            return -ENOMEM;
+        if (p && (r = push_socket(ret, p, strlen(p), false)) != 0) {
+            if (r < 0)
+                return r;
+            n += r;
+        }
+    }
+    return n;
+}
 
 static bool in_list(const char *const *list, const char *s, size_t n) {
     for (size_t i = 0; list[i]; i++)
@@ -162,8 +280,8 @@ static bool ends_with(const char *s, size_t n, const char *suffix) {
 
 /* The rules for paths below a ".git" component of the workspace. c points at the component
  * after ".git"; base/bn is the last component. */
-static const char *git_rule(const fspol_protect *p, const char *c, const char *base, size_t bn,
-                            fspol_create_kind kind) {
+static const char *git_rule(const fspol_protect *p, bool existing, const char *c, const char *base,
+                            size_t bn, fspol_create_kind kind) {
     while (*c) {
         const char *e = strchrnul(c, '/');
         size_t n = (size_t) (e - c);
@@ -176,11 +294,21 @@ static const char *git_rule(const fspol_protect *p, const char *c, const char *b
                 return NULL; /* inert templates written by `git init` */
             return "git hook";
         }
-        if (!*e && n == 6 && memcmp(c, "config", 6) == 0 && !p->allow_git_config)
+        if (!*e && n == 6 && memcmp(c, "config", 6) == 0 && !p->allow_git_config && existing)
             return "git config";
         c = next_comp(e);
     }
     return NULL;
+}
+
+/* Did the ".git" directory path[0..n) exist at launch? */
+static bool git_dir_existed(const fspol_protect *p, const char *path, size_t n) {
+    if (!p->git_dirs)
+        return true;
+    for (size_t i = 0; i < p->git_dirs->n; i++)
+        if (strlen(p->git_dirs->v[i]) == n && strncmp(p->git_dirs->v[i], path, n) == 0)
+            return true;
+    return false;
 }
 
 const char *fspol_create_denied(const fspol_protect *p, const char *path, fspol_create_kind kind) {
@@ -231,7 +359,8 @@ const char *fspol_create_denied(const fspol_protect *p, const char *path, fspol_
                  * place would bring its own hooks and config */
                 return kind == FSPOL_CREATE_DIR || kind == FSPOL_CREATE_FILE ? NULL
                                                                               : "git directory";
-            return git_rule(p, e + 1, base, bn, kind);
+            return git_rule(p, git_dir_existed(p, path, (size_t) (e - path)), e + 1, base, bn,
+                            kind);
         }
     }
     return NULL;

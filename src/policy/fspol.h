@@ -20,6 +20,19 @@ extern const char *const fspol_default_read_paths[];
 /* §9.2 default writable paths that matter on Linux ("~/" relative). NULL-terminated. */
 extern const char *const fspol_default_write_paths[];
 
+/* Unix sockets of host daemons (escape class 2) looked for under home (directories walked two
+ * levels deep, single files), "~/" relative. NULL-terminated. */
+extern const char *const fspol_home_socket_dirs[];
+extern const char *const fspol_home_socket_files[];
+
+/* Appends to ret the absolute paths of the unix sockets that env (a NULL-terminated "K=V"
+ * list) names: SSH_AUTH_SOCK, the unix:path= parts of DBUS_SESSION_BUS_ADDRESS and
+ * DBUS_SYSTEM_BUS_ADDRESS (%XX decoded), DOCKER_HOST and CONTAINER_HOST "unix://PATH",
+ * WAYLAND_DISPLAY (absolute, or relative to xdg_runtime_dir, which may be NULL) and
+ * GPG_AGENT_INFO ("PATH:PID:1"). Relative and malformed values are skipped. Returns the number
+ * appended or -ENOMEM. */
+int fspol_env_socket_paths(char *const *env, const char *xdg_runtime_dir, strv *ret);
+
 /* True when p contains a glob metacharacter (`*`, `?`, `[`, `]`). */
 bool fspol_is_glob(const char *p);
 
@@ -50,6 +63,9 @@ typedef struct fspol_protect {
     const char *home;             /* absolute, clean, or NULL */
     bool allow_git_config;
     const strv *deny_write;       /* normalised denyWrite patterns (absolute), may be NULL */
+    /* The ".git" directories of the workspace that existed at launch (absolute, clean). NULL:
+     * treat every ".git" as existing. */
+    const strv *git_dirs;
 } fspol_protect;
 
 typedef enum fspol_create_kind {
@@ -68,6 +84,8 @@ typedef enum fspol_create_kind {
  *    "*.sample" files (so `git init` works and hooks cannot be planted); a "hooks" name inside
  *    a ".git" tree and ".git" itself may only be made by mkdir (a renamed directory or a
  *    symlink would bring its own hooks and config);
- *  - ".git/config" (and the config of nested git dirs) unless allow_git_config;
+ *  - ".git/config" (and the config of nested git dirs) of a repository that existed at launch
+ *    (git_dirs), unless allow_git_config: a repository the sandbox makes (`git init`) gets its
+ *    config, an existing one cannot be given a new config by moving its ".git" aside;
  *  - any path matching a denyWrite pattern, or below a denyWrite literal. */
 const char *fspol_create_denied(const fspol_protect *p, const char *path, fspol_create_kind kind);

@@ -35,6 +35,7 @@ typedef struct broker_config {
     const char *home;       /* may be NULL */
     bool allow_git_config;
     const strv *deny_write; /* normalised denyWrite patterns */
+    const strv *git_dirs;   /* ".git" directories of the workspace at launch (fspol_protect) */
     const rlog *log;
 } broker_config;
 

@@ -9,6 +9,7 @@
  * renders it instead of running it.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,8 +433,13 @@ static int build_landlock(run_plan *p, const struct fence_config *cfg) {
         /* the product promise is "read most of the machine": mounts do the read masking */
         r = landlock_plan_add_path(ll, "/", LANDLOCK_TIER_READ);
     } else {
-        for (size_t i = 0; r >= 0 && i < p->mounts->readable.n; i++)
-            r = landlock_plan_add_path(ll, p->mounts->readable.v[i], LANDLOCK_TIER_READ);
+        for (size_t i = 0; r >= 0 && i < p->mounts->readable.n; i++) {
+            const char *path = p->mounts->readable.v[i];
+            r = landlock_plan_add_path(ll, path,
+                                       strv_contains(&p->mounts->executable, path)
+                                               ? LANDLOCK_TIER_EXECUTE
+                                               : LANDLOCK_TIER_READ);
+        }
         if (r >= 0)
             r = landlock_plan_add_path(ll, "/proc", LANDLOCK_TIER_READ);
     }
@@ -444,6 +450,7 @@ static int build_landlock(run_plan *p, const struct fence_config *cfg) {
     for (size_t i = 0; r >= 0 && i < p->mounts->writable.n; i++)
         r = landlock_plan_add_path(ll, p->mounts->writable.v[i], LANDLOCK_TIER_WRITE);
     ll->scopes = LANDLOCK_PLAN_SCOPE_ABSTRACT_UNIX | LANDLOCK_PLAN_SCOPE_SIGNAL;
+    ll->std_fds = true;
     (void) cfg;
     return r;
 }
@@ -477,9 +484,8 @@ static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_er
     r = select_shell(m, env, &p->shell, err);
     if (r < 0)
         return r;
-    if (m->workdir && chdir(m->workdir) < 0)
-        return fence_error_set(err, FENCE_E_SPAWN, errno, "chdir '%s'", m->workdir);
-    r = probe_host(env, &p->facts, err);
+    /* the workdir is the sandbox's: the caller's own current directory is left alone */
+    r = probe_host(env, m->workdir, &p->facts, err);
     if (r < 0)
         return r;
     in.shell = p->shell;
@@ -515,11 +521,12 @@ static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_er
         if (r < 0)
             return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "banner");
     } else {
-        return fence_error_set(err, FENCE_E_UNSUPPORTED, -p->landlock_abi,
-                               "Landlock is unavailable on this kernel (needs Linux >= 5.13 "
+        return fence_error_set(err, FENCE_E_UNSUPPORTED, 0,
+                               "Landlock is unavailable on this kernel (%s; needs Linux >= 5.13 "
                                "with CONFIG_SECURITY_LANDLOCK and \"landlock\" in the lsm= "
                                "boot list); to run without it, accept the weaker level with "
-                               "--allow-degraded=no-landlock");
+                               "--allow-degraded=no-landlock",
+                               strerror(-p->landlock_abi));
     }
 
     /* seccomp: the filter is compiled here, loaded by the workload in one call */
@@ -684,6 +691,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     netrun *net = NULL;
     netrun_options nopts = {0};
     supervise_opts opts = {0};
+    sigset_t sigmask;
+    bool blocked = false;
     int status = 0, r;
 
     if (!m || !ret_status)
@@ -739,6 +748,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
         spec.notify_data = un;
     }
 
+    supervise_block_signals(&sigmask); /* restored at out: */
+    blocked = true;
     r = sandbox_spawn(&spec, &sb, err);
     if (r < 0) {
         if (r == -FENCE_E_UNSUPPORTED || (err && err->sys_errno == EPERM))
@@ -753,7 +764,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     if (sb.notify_fd >= 0 && p.broker) {
         broker_config bc = {.workspace = p.facts.cwd, .home = p.facts.home,
                             .allow_git_config = m->cfg->filesystem.allow_git_config,
-                            .deny_write = &p.mounts->protect, .log = &m->log};
+                            .deny_write = &p.mounts->protect,
+                            .git_dirs = &p.mounts->git_dirs, .log = &m->log};
         r = broker_new(&bc, sb.pid, &bk, err);
         if (r < 0)
             goto out;
@@ -781,6 +793,8 @@ out:
     sandbox_done(&sb);
     execsup_free(es);
     unotify_free(un);
+    if (blocked)
+        pthread_sigmask(SIG_SETMASK, &sigmask, NULL);
     run_plan_done(&p);
     return r;
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,19 @@ static void on_notify(evloop *loop, int fd, uint32_t events, void *userdata) {
     s->o->on_notify(s->o->notify_data, fd);
 }
 
+static void handled_set(sigset_t *set) {
+    sigemptyset(set);
+    for (size_t i = 0; i < ARRAY_SIZE(handled_signals); i++)
+        sigaddset(set, handled_signals[i]);
+}
+
+void supervise_block_signals(sigset_t *ret_old) {
+    sigset_t set;
+
+    handled_set(&set);
+    pthread_sigmask(SIG_BLOCK, &set, ret_old);
+}
+
 int supervise_run(evloop *loop, sandbox *sb, const supervise_opts *opts, int *ret_status,
                   fence_error *err) {
     sup *s = calloc(1, sizeof(*s));
@@ -268,10 +282,8 @@ int supervise_run(evloop *loop, sandbox *sb, const supervise_opts *opts, int *re
     s->loop = loop;
     s->sb = sb;
     s->o = opts;
-    sigemptyset(&set);
-    for (size_t i = 0; i < ARRAY_SIZE(handled_signals); i++)
-        sigaddset(&set, handled_signals[i]);
-    sigprocmask(SIG_BLOCK, &set, &old);
+    handled_set(&set);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
     s->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (s->sfd < 0) {
         r = fence_error_set(err, FENCE_E_SPAWN, errno, "signalfd");
@@ -322,7 +334,7 @@ out:
         evloop_del(loop, s->sfd);
         close(s->sfd);
     }
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     free(s);
     return r;
 }

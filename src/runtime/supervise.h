@@ -17,6 +17,7 @@
  */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -34,6 +35,12 @@ typedef struct supervise_opts {
     supervise_notify_fn on_notify;
     void *notify_data;
 } supervise_opts;
+
+/* Blocks the signals supervise_run() handles in the calling thread, saving the old mask in
+ * *ret_old. Called before the sandbox is spawned: a SIGINT that arrives once the command runs
+ * but before supervise_run() has its signalfd then waits for it instead of killing fence with
+ * the default action. Restore with pthread_sigmask(SIG_SETMASK, ret_old, NULL). */
+void supervise_block_signals(sigset_t *ret_old);
 
 /* Runs until the sandbox's init has exited; *ret_status is the exit status. The loop is the
  * caller's (it may hold other registrations); supervise removes its own before returning. */

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import IS_ROOT, require
-from sandbox_util import FENCE_RUN, chown_tree, host, sandbox
+from sandbox_util import chown_tree, host, sandbox, sandbox_argv
 
 WRITE_WS = {"filesystem.allowWrite": ["."]}
 
@@ -260,7 +260,9 @@ def test_class15_no_userns_refuses(env_self):
     """Without user namespaces fence refuses with a message naming what is missing, instead of
     running unsandboxed."""
     require(shutil.which("unshare"), "unshare")
-    inner = f"echo 0 > /proc/sys/user/max_user_namespaces && {FENCE_RUN} -c 'echo RAN'"
+    import shlex
+    fence = " ".join(shlex.quote(a) for a in sandbox_argv(env_self, "echo RAN"))
+    inner = f"echo 0 > /proc/sys/user/max_user_namespaces && {fence}"
     p = subprocess.run(["unshare", "-Ur", "sh", "-c", inner], cwd=str(env_self.work),
                        env=env_self.environ(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True, timeout=30)
@@ -307,7 +309,7 @@ def _run_on_pty(argv, env_vars, cwd, timeout=20):
 def test_class1_tiocsti_pty(env):
     require(shutil.which("python3"), "python3")
     env.write("t.py", TIOCSTI_PY)
-    argv = env.ident.wrap([FENCE_RUN, "--set", "allowPty=true", "-c", "python3 t.py; tty"])
+    argv = env.ident.wrap(sandbox_argv(env, "python3 t.py; tty", {"allowPty": True}))
     rc, out = _run_on_pty(argv, env.environ(), str(env.work))
     assert "refused" in out and "INJECTED" not in out, out
     assert "/dev/pts/0" in out  # the sandbox's own pty, not the host terminal

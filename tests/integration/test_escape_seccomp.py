@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Escape classes 1 (seccomp part), 6 and 7 of spec/anchors.md §5, attacked from inside a real
-fence sandbox with tests/helpers/sc-attack, and each attack also run without fence to show that
+`fence` sandbox with tests/helpers/sc-attack, and each attack also run without fence to show that
 it works where nothing stops it (skipped with the reason when the host itself forbids it).
 
   class 1  TIOCSTI (and TIOCSTI | 1<<32) on the controlling terminal, TIOCLINUX
@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEFAULT_TIMEOUT, FENCE_BIN, require
+from conftest import DEFAULT_TIMEOUT, require
+from sandbox_util import HELPERS, sandbox_argv
 
-BUILD_ROOT = Path(os.environ.get("FENCE_BUILD_ROOT") or Path(FENCE_BIN).parent)
-HELPER = BUILD_ROOT / "tests" / "helpers" / "sc-attack"
-# The engine's driver of the public API (same `-- argv` syntax), used while the `fence` binary
-# of this build cannot run commands yet (the CLI's run path lands on another branch).
-FENCE_RUN = BUILD_ROOT / "tests" / "helpers" / "fence-run"
+HELPER = HELPERS / "sc-attack"
 SIGSYS_STATUS = 128 + signal.SIGSYS
+# The attacks run `unshare`, which the default command list refuses before anything starts;
+# these tests are about what the kernel filters answer, so the preflight list is off.
+POLICY = {"command.useDefaults": False}
 _runner = {}
 
 
@@ -54,20 +54,10 @@ def bare(env, attack, prefix=(), stdin=subprocess.DEVNULL):
     return run(env, [*prefix, HELPER, attack], stdin=stdin)
 
 
-def fence_cmd(env):
-    """`fence` when it runs sandboxes, else fence-run; None when neither works here."""
-    key = env.ident.name
-    if key not in _runner:
-        _runner[key] = (None, "")
-        for cand in (FENCE_BIN, str(FENCE_RUN)):
-            if not os.access(cand, os.X_OK):
-                continue
-            p = run(env, [cand, "--", "true"])
-            if p.returncode == 0:
-                _runner[key] = (cand, "")
-                break
-            _runner[key] = (None, f"{cand}: {p.stderr.strip()}")
-    return _runner[key]
+def fenced_argv(env, *argv, stdin=subprocess.DEVNULL):
+    """argv inside a fence sandbox (`fence -s POLICY -- argv...`)."""
+    fence = sandbox_argv(env, "", POLICY)[:-2]  # drop the "-c ''"
+    return run(env, [*fence, "--", *argv], stdin=stdin)
 
 
 def no_default_command_denies(env):
@@ -79,21 +69,18 @@ def no_default_command_denies(env):
 
 def fenced(env, attack, prefix=(), stdin=subprocess.DEVNULL):
     """The attack inside a fence sandbox with the default policy."""
-    no_default_command_denies(env)
-    return run(env, [fence_cmd(env)[0], "--", *prefix, HELPER, attack], stdin=stdin)
-
-
-def fenced_argv(env, *argv):
-    no_default_command_denies(env)
-    return run(env, [fence_cmd(env)[0], "--", *argv])
+    return fenced_argv(env, *prefix, HELPER, attack, stdin=stdin)
 
 
 @pytest.fixture
 def sandbox(env):
     """An Env in which `fence -- true` works; otherwise skip (fail under FENCE_MUST_WORK)."""
     require(HELPER.exists(), f"helper not built: {HELPER}")
-    cmd, why = fence_cmd(env)
-    require(cmd is not None, f"fence cannot run a sandbox here: {why}")
+    key = env.ident.name
+    if key not in _runner:
+        p = fenced_argv(env, "true")
+        _runner[key] = "" if p.returncode == 0 else p.stderr.strip()
+    require(_runner[key] == "", f"fence cannot run a sandbox here: {_runner[key]}")
     return env
 
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from sandbox_util import CODE_TEMPLATE, FENCE_RUN, chown_tree, host, sandbox
+from sandbox_util import chown_tree, host, sandbox, sandbox_popen
 
 
 def test_exit_status(env):
@@ -29,7 +29,7 @@ def test_namespaces_and_identity(env):
     assert "CapBnd:\t0000000000000000" in p.stdout
     assert "CapAmb:\t0000000000000000" in p.stdout
     assert "NoNewPrivs:\t1" in p.stdout
-    assert "pid1=fence-run" in p.stdout  # the sandbox's own init
+    assert "pid1=fence" in p.stdout  # the sandbox's own init
     assert p.stdout.strip().endswith("lo")  # a network namespace with only loopback
 
 
@@ -170,20 +170,16 @@ def test_shell_selection(env):
 
 
 def test_signal_forwarding_and_second_sigint(env):
-    argv = env.ident.wrap([FENCE_RUN, "-c",
-                           "trap 'echo got-int; exit 42' INT; echo ready; "
-                           "while :; do sleep 0.05; done"])
-    proc = subprocess.Popen(argv, cwd=str(env.work), env=env.environ(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = sandbox_popen(env, "trap 'echo got-int; exit 42' INT; echo ready; "
+                              "while :; do sleep 0.05; done", stderr=subprocess.PIPE)
     assert proc.stdout.readline().strip() == "ready"
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=20)
     assert "got-int" in out
     assert proc.returncode == 42
     # a workload that ignores SIGINT: the second one kills the sandbox
-    argv = env.ident.wrap([FENCE_RUN, "-c", "trap '' INT; echo ready; while :; do sleep 0.05; done"])
-    proc = subprocess.Popen(argv, cwd=str(env.work), env=env.environ(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = sandbox_popen(env, "trap '' INT; echo ready; while :; do sleep 0.05; done",
+                         stderr=subprocess.PIPE)
     assert proc.stdout.readline().strip() == "ready"
     proc.send_signal(signal.SIGINT)
     time.sleep(0.2)
@@ -193,10 +189,20 @@ def test_signal_forwarding_and_second_sigint(env):
     assert proc.returncode == 128 + signal.SIGKILL
 
 
+def test_sigint_right_after_start(env):
+    """A SIGINT that reaches fence as soon as the command runs, before the supervisor's loop
+    is set up, is forwarded too (fence blocks the signals before it spawns the sandbox)."""
+    for _ in range(10):
+        proc = sandbox_popen(env, "trap 'echo got-int; exit 42' INT; echo ready; "
+                                  "while :; do sleep 0.01; done", stderr=subprocess.PIPE)
+        assert proc.stdout.readline().strip() == "ready"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 42 and "got-int" in out, (proc.returncode, out, err)
+
+
 def test_sandbox_dies_with_fence(env):
-    argv = env.ident.wrap([FENCE_RUN, "-c", "echo $$; sleep 1000"])
-    proc = subprocess.Popen(argv, cwd=str(env.work), env=env.environ(), stdout=subprocess.PIPE,
-                            text=True)
+    proc = sandbox_popen(env, "echo $$; sleep 1000")
     proc.stdout.readline()
     # find the sleep on the host
     deadline = time.time() + 10
@@ -225,7 +231,7 @@ def _cmdline(pid):
 
 
 def _child_of(pid):
-    # setpriv execs fence-run in place: same pid
+    # setpriv execs fence in place: same pid
     return pid
 
 
@@ -237,13 +243,10 @@ def test_setup_failure_is_reported(env):
 
 
 def test_describe(env):
-    p = subprocess.run(env.ident.wrap([FENCE_RUN, "--describe", "--set",
-                                       "filesystem.allowWrite=.", "-c", "true"]),
-                       cwd=str(env.work), env=env.environ(), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=30)
+    p = sandbox(env, "true", {"filesystem.allowWrite": ["."]}, extra=["-d"])
     assert p.returncode == 0, p.stderr
-    assert "root-ro" in p.stdout and "bind-rw" in p.stdout and "proc" in p.stdout
-    assert "protected-names broker: on" in p.stdout
+    assert "root-ro" in p.stderr and "bind-rw" in p.stderr and "proc" in p.stderr
+    assert "[fence] protected-names broker: on" in p.stderr
 
 
 def test_default_deny_read_allowlist(env):
@@ -263,9 +266,9 @@ def test_expose_host_path(env):
     (d / "f").write_text("e\n")
     chown_tree(env, d)
     policy = {"filesystem.defaultDenyRead": True}
-    p = sandbox(env, f"cat {d}/f", policy, extra=["--expose", str(d)])
+    p = sandbox(env, f"cat {d}/f", policy, extra=["--expose-host-path", str(d)])
     assert p.stdout == "e\n", p.stderr
-    p = sandbox(env, f"echo w > {d}/g", extra=["--expose-rw", str(d)])
+    p = sandbox(env, f"echo w > {d}/g", extra=["--expose-host-path-rw", str(d)])
     assert p.returncode == 0, p.stderr
     assert (d / "g").read_text() == "w\n"
 

@@ -11,7 +11,7 @@ import termios
 import time
 
 from conftest import require
-from sandbox_util import CODE_TEMPLATE, FENCE_RUN, policy_args, sandbox
+from sandbox_util import CODE_TEMPLATE, sandbox, sandbox_argv
 
 
 def test_git_workflow(env):
@@ -94,8 +94,8 @@ class Pty:
 
 def test_interactive_bash_pty_relay(env):
     import shlex
-    fence = " ".join(shlex.quote(a) for a in [FENCE_RUN, *policy_args(CODE_TEMPLATE), "-c",
-                                               "PS1='fence$ ' exec bash --norc -i"])
+    fence = " ".join(shlex.quote(a) for a in sandbox_argv(
+        env, "PS1='fence$ ' exec bash --norc -i", CODE_TEMPLATE))
     argv = env.ident.wrap(["bash", "-c", fence + "; echo status=$?; stty -a"])
     t = Pty(argv, env.environ({"TERM": "xterm"}), str(env.work), cols=100, rows=30)
     t.expect("fence$ ")
@@ -125,7 +125,9 @@ def test_interactive_bash_pty_relay(env):
 def test_job_control_without_pty(env):
     """Ctrl-Z stops the sandboxed job and gives the terminal back; fg resumes it."""
     require(shutil.which("bash"), "bash")
-    inner = f"{FENCE_RUN} --force-new-session=0 -c 'read x; echo got-$x'"
+    import shlex
+    inner = " ".join(shlex.quote(a) for a in sandbox_argv(
+        env, "read x; echo got-$x", extra=["--force-new-session=false"]))
     argv = env.ident.wrap(["bash", "--norc", "-i"])
     t = Pty(argv, env.environ({"PS1": "host$ ", "TERM": "dumb"}), str(env.work))
     t.expect("host$ ")

@@ -133,12 +133,74 @@ static void test_create_denied(void **state) {
     }
 }
 
+/* git init: a new repository gets its config; one that existed at launch does not. */
+static void test_create_denied_git_config(void **state) {
+    static char *gd[] = {"/w/.git", "/w/vendor/lib/.git", NULL};
+    static const strv git_dirs = {.v = gd, .n = 2};
+    static const struct {
+        const char *path;
+        bool denied;
+    } cases[] = {
+            {"/w/.git/config", true}, /* existed at launch (also after mv .git aside) */
+            {"/w/vendor/lib/.git/config", true},
+            {"/w/.git/modules/s/config", true},     /* a submodule's, inside an existing .git */
+            {"/w/new/.git/config", false},          /* git init in a new directory */
+            {"/w/new/.git/hooks/pre-commit", true}, /* hooks stay refused in new repositories */
+            {"/w/new/.git/hooks/pre-commit.sample", false},
+    };
+
+    (void) state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        fspol_protect p = {.workspace = "/w", .home = "/h", .git_dirs = &git_dirs};
+        const char *why = fspol_create_denied(&p, cases[i].path, FSPOL_CREATE_FILE);
+        if ((why != NULL) != cases[i].denied)
+            fail_msg("%s: got %s", cases[i].path, why ? why : "allowed");
+    }
+    {
+        /* without the list every repository counts as existing */
+        fspol_protect p = {.workspace = "/w", .home = "/h"};
+        assert_non_null(fspol_create_denied(&p, "/w/new/.git/config", FSPOL_CREATE_FILE));
+    }
+}
+
+static void test_env_socket_paths(void **state) {
+    static char *env[] = {
+            "HOME=/h",
+            "SSH_AUTH_SOCK=/tmp/ssh-x/agent.1",
+            "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus,guid=12;unix:abstract=/x;"
+            "unix:guid=1,path=/run/my%20bus",
+            "DBUS_SYSTEM_BUS_ADDRESS=tcp:host=localhost,port=1",
+            "DOCKER_HOST=unix:///home/u/.colima/docker.sock",
+            "CONTAINER_HOST=ssh://core@host/run/podman.sock",
+            "WAYLAND_DISPLAY=wayland-0",
+            "GPG_AGENT_INFO=/h/.gnupg/S.gpg-agent:0:1",
+            NULL,
+    };
+    static const char *const want[] = {
+            "/tmp/ssh-x/agent.1", "/home/u/.colima/docker.sock", "/run/user/1000/bus",
+            "/run/my bus",        "/h/.gnupg/S.gpg-agent",       "/run/user/1000/wayland-0",
+    };
+    static char *relative[] = {"SSH_AUTH_SOCK=agent", "WAYLAND_DISPLAY=wayland-0", NULL};
+    strv got = {0};
+
+    (void) state;
+    assert_int_equal(fspol_env_socket_paths(env, "/run/user/1000", &got), ARRAY_SIZE(want));
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+        assert_string_equal(got.v[i], want[i]);
+    strv_done(&got);
+    /* relative values and a missing runtime directory name nothing */
+    assert_int_equal(fspol_env_socket_paths(relative, NULL, &got), 0);
+    assert_int_equal(got.n, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_normalize),
-        cmocka_unit_test(test_classify),
-        cmocka_unit_test(test_match),
-        cmocka_unit_test(test_create_denied),
+            cmocka_unit_test(test_create_denied_git_config),
+            cmocka_unit_test(test_env_socket_paths),
+            cmocka_unit_test(test_normalize),
+            cmocka_unit_test(test_classify),
+            cmocka_unit_test(test_match),
+            cmocka_unit_test(test_create_denied),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

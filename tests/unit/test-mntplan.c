@@ -21,7 +21,7 @@
 #include "util/fileio.h"
 #include "util/path.h"
 
-/* The fake host: 'd' directory, 'f' file, 'l' symlink (target), dev = 2 for /mnt/other. */
+/* The fake host: 'd' directory, 'f' file, 's' unix socket, 'l' symlink (target). */
 static const struct fake_entry {
     const char *path;
     char type;
@@ -46,6 +46,11 @@ static const struct fake_entry {
     {"/home/u/.ssh", 'd', NULL},
     {"/home/u/.ssh/id_ed25519", 'f', NULL},
     {"/home/u/.ssh/known_hosts", 'f', NULL},
+    {"/home/u/.ssh/cm-git@host:22", 's', NULL},
+    {"/home/u/.docker", 'd', NULL},
+    {"/home/u/.docker/run", 'd', NULL},
+    {"/home/u/.docker/run/docker.sock", 's', NULL},
+    {"/home/u/agent.sock", 's', NULL},
     {"/home/u/work", 'd', NULL},
     {"/home/u/work/.git", 'd', NULL},
     {"/home/u/work/.git/hooks", 'd', NULL},
@@ -63,6 +68,12 @@ static const struct fake_entry {
     {"/run", 'd', NULL},
     {"/run/resolv", 'd', NULL},
     {"/run/resolv/resolv.conf", 'f', NULL},
+    {"/run/docker.sock", 's', NULL},
+    {"/run/dbus", 'd', NULL},
+    {"/run/dbus/system_bus_socket", 's', NULL},
+    {"/run/user", 'd', NULL},
+    {"/run/user/1000", 'd', NULL},
+    {"/run/user/1000/bus", 's', NULL},
     {"/sys", 'd', NULL},
     {"/tmp", 'd', NULL},
     {"/usr", 'd', NULL},
@@ -125,6 +136,7 @@ static int fake_resolve(void *data, const char *path, hostfs_entry *ret) {
         if (!f)
             return -ENOENT;
         ret->is_dir = f->type == 'd';
+        ret->is_sock = f->type == 's';
         ret->dev = 1;
         ret->canonical = strdup(cur);
     }
@@ -169,8 +181,35 @@ static int fake_find_names(void *data, const char *root, unsigned max_depth,
     return n;
 }
 
+/* Sockets below root, at most max_depth levels down (the fake host has one filesystem but
+ * /run/user/UID, as on real hosts). */
+static int fake_sockets(void *data, const char *root, unsigned max_depth, const char *prune,
+                        strv *ret, bool *trunc) {
+    size_t rn = strlen(root);
+    int n = 0;
+    (void) data;
+    (void) prune;
+    *trunc = false;
+    for (size_t i = 0; i < ARRAY_SIZE(fake_fs); i++) {
+        const char *p = fake_fs[i].path;
+        unsigned depth = 0;
+        if (fake_fs[i].type != 's' || strncmp(p, root, rn) != 0 || p[rn] != '/')
+            continue;
+        if (streq(root, "/run") && strncmp(p, "/run/user/", 10) == 0)
+            continue; /* another filesystem */
+        for (const char *c = p + rn; *c; c++)
+            depth += *c == '/';
+        if (depth > max_depth)
+            continue;
+        if (strv_push(ret, p) < 0)
+            return -ENOMEM;
+        n++;
+    }
+    return n;
+}
+
 static const hostfs_ops fake_ops = {.resolve = fake_resolve, .glob = fake_glob,
-                                    .find = fake_find_names};
+                                    .find = fake_find_names, .sockets = fake_sockets};
 
 static void check_golden(const char *name, const char *text) {
     char path[1024];
@@ -191,8 +230,10 @@ static void check_golden(const char *name, const char *text) {
 }
 
 static void run_case(const char *name, fence_config *cfg, const strv *expose_rw) {
+    static char *env_sockets[] = {"/home/u/agent.sock", "/nonexistent.sock"};
     host_facts f = {.cwd = "/home/u/work", .home = "/home/u", .uid = 1000, .gid = 1000,
-                    .resolv_target = "/run/resolv/resolv.conf", .fs = &fake_ops};
+                    .resolv_target = "/run/resolv/resolv.conf", .fs = &fake_ops,
+                    .env_sockets = {.v = env_sockets, .n = 2}};
     mntplan_input in = {.cfg = cfg, .facts = &f, .expose_rw = expose_rw,
                         .shell = "/usr/bin/bash"};
     mntplan *p = NULL;
@@ -206,6 +247,10 @@ static void run_case(const char *name, fence_config *cfg, const strv *expose_rw)
         fbuf_printf(&out, "  writable %s\n", p->writable.v[i]);
     for (size_t i = 0; i < p->protect.n; i++)
         fbuf_printf(&out, "  protect %s\n", p->protect.v[i]);
+    for (size_t i = 0; i < p->executable.n; i++)
+        fbuf_printf(&out, "  execute-only %s\n", p->executable.v[i]);
+    for (size_t i = 0; i < p->git_dirs.n; i++)
+        fbuf_printf(&out, "  git-dir %s\n", p->git_dirs.v[i]);
     text = fbuf_steal(&out);
     check_golden(name, text);
     mntplan_free(p);
@@ -234,6 +279,8 @@ static void test_allowlist(void **state) {
     (void) state;
     fence_config_set_bool(cfg, FENCE_CFG_FILESYSTEM_DEFAULT_DENY_READ, 1);
     fence_config_list_append_string(cfg, FENCE_CFG_FILESYSTEM_ALLOW_READ, ".");
+    fence_config_list_append_string(cfg, FENCE_CFG_FILESYSTEM_ALLOW_EXECUTE, "/var");
+    fence_config_list_append_string(cfg, FENCE_CFG_FILESYSTEM_ALLOW_EXECUTE, "./src");
     fence_config_list_append_string(cfg, FENCE_CFG_FILESYSTEM_DENY_READ, "./.env");
     run_case("allowlist", cfg, NULL);
 }
@@ -250,6 +297,23 @@ static void test_devices_expose(void **state) {
     run_case("devices-expose", cfg, &expose);
 }
 
+static void test_unix_sockets_allowed(void **state) {
+    fence_config *cfg = fence_config_new();
+    (void) state;
+    fence_config_list_append_string(cfg, FENCE_CFG_NETWORK_ALLOW_UNIX_SOCKETS,
+                                    "/run/user/1000/bus");
+    fence_config_list_append_string(cfg, FENCE_CFG_NETWORK_ALLOW_UNIX_SOCKETS, "~/.docker");
+    fence_config_list_append_string(cfg, FENCE_CFG_NETWORK_ALLOW_UNIX_SOCKETS, "/run/d*.sock");
+    run_case("sockets-allowed", cfg, NULL);
+}
+
+static void test_unix_sockets_all(void **state) {
+    fence_config *cfg = fence_config_new();
+    (void) state;
+    fence_config_set_bool(cfg, FENCE_CFG_NETWORK_ALLOW_ALL_UNIX_SOCKETS, 1);
+    run_case("sockets-all", cfg, NULL);
+}
+
 static void test_strict_host_dev(void **state) {
     fence_config *cfg = fence_config_new();
     (void) state;
@@ -263,6 +327,7 @@ int main(void) {
         cmocka_unit_test(test_default),      cmocka_unit_test(test_code),
         cmocka_unit_test(test_allowlist),    cmocka_unit_test(test_devices_expose),
         cmocka_unit_test(test_strict_host_dev),
+        cmocka_unit_test(test_unix_sockets_allowed), cmocka_unit_test(test_unix_sockets_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

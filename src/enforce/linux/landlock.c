@@ -209,6 +209,38 @@ static int add_path_rules(int ruleset, const landlock_plan *p, int abi, landlock
     return 0;
 }
 
+/* landlock_plan.std_fds: a rule on the very file behind each of fds 0-2 (pipes and sockets
+ * are not path-checked and need none), with only the access that fd was opened with. */
+static int add_std_fd_rules(int ruleset, int abi, fence_error *err) {
+    for (int fd = 0; fd < 3; fd++) {
+        struct landlock_path_beneath_attr attr = {0};
+        _cleanup_close_ int file = -1;
+        char path[32];
+        struct stat st;
+        int fl = fcntl(fd, F_GETFL);
+
+        if (fl < 0 || (fl & O_PATH) || fstat(fd, &st) < 0 ||
+            !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+            continue;
+        if ((fl & O_ACCMODE) != O_WRONLY)
+            attr.allowed_access |= LANDLOCK_ACCESS_FS_READ_FILE;
+        if ((fl & O_ACCMODE) != O_RDONLY)
+            attr.allowed_access |= LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE;
+        if (S_ISCHR(st.st_mode))
+            attr.allowed_access |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+        attr.allowed_access &= fs_handled(abi);
+        /* the sandbox's own /proc: the magic link leads to the file itself */
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        file = open(path, O_PATH | O_CLOEXEC);
+        if (file < 0 || attr.allowed_access == 0)
+            continue;
+        attr.parent_fd = file;
+        if (landlock_add_rule(ruleset, LANDLOCK_RULE_PATH_BENEATH, &attr, 0) < 0)
+            return fence_error_set(err, FENCE_E_SANDBOX, errno, "landlock: rule on fd %d", fd);
+    }
+    return 0;
+}
+
 static int add_port_rules(int ruleset, const uint16_t *ports, size_t n, uint64_t right,
                           fence_error *err) {
     for (size_t i = 0; i < n; i++) {
@@ -248,6 +280,8 @@ int landlock_apply(const landlock_plan *p, landlock_skip_fn on_skip, void *userd
         return fence_error_set(err, FENCE_E_SANDBOX, errno, "landlock: create ruleset (ABI %d)",
                                abi);
     r = add_path_rules(ruleset, p, abi, on_skip, userdata, err);
+    if (r >= 0 && p->std_fds)
+        r = add_std_fd_rules(ruleset, abi, err);
     if (r < 0)
         return r;
     if (attr.handled_access_net) {
@@ -340,6 +374,9 @@ int landlock_plan_dump(const landlock_plan *p, int abi, fbuf *out) {
         r = fbuf_printf(out, "  %-14s %s%s\n", tiers_label(p->paths[i].tiers, label),
                         p->paths[i].path, p->paths[i].missing ? "  (not present: skipped)" : "");
     }
+    if (r >= 0 && p->std_fds)
+        r = fbuf_puts(out, "  the files of fds 0-2 (if not pipes or sockets), with their fd's "
+                           "access\n");
     if (r >= 0 && p->handle_net) {
         r = dump_ports("bind:", p->bind_ports, p->n_bind_ports, out);
         if (r >= 0)

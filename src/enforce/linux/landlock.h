@@ -59,6 +59,11 @@ typedef struct landlock_plan {
     /* ABI >= 7: let the kernel audit-log denials of the exec'd program
      * (LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON). Off by default: no host audit noise. */
     bool audit_log;
+    /* The files behind fds 0-2 at apply time (a regular file or a terminal the command was
+     * handed, usually outside the sandbox's view) may be reopened with the access their fd
+     * has: `echo x > /dev/stderr` reopens fd 2's file, which no path rule covers. The fd
+     * already grants that access (even truncation: ftruncate), so the rule adds nothing. */
+    bool std_fds;
 } landlock_plan;
 
 #define LANDLOCK_PLAN_INIT ((landlock_plan){0})

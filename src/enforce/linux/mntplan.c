@@ -189,6 +189,7 @@ static bool visible(const builder *b, const char *path) {
 static int plan_allowlist_root(builder *b) {
     const struct fence_config *cfg = b->in->cfg;
     pset ro = {0};
+    size_t exec_from = 0, exec_to = 0;
     int r = add_op(b->p, MNTOP_ROOT_TMPFS, 0, 0755, NULL, "/", "defaultDenyRead");
 
     if (r < 0)
@@ -217,8 +218,11 @@ static int plan_allowlist_root(builder *b) {
         }
     if (r >= 0)
         r = expand(b, &cfg->filesystem.allow_read, &ro, "allowRead");
+    /* allowExecute entries not already readable get Landlock's execute tier (no listing) */
+    exec_from = ro.paths.n;
     if (r >= 0)
         r = expand(b, &cfg->filesystem.allow_execute, &ro, "allowExecute");
+    exec_to = ro.paths.n;
     if (r >= 0 && b->f->resolv_target)
         r = add_resolved(b, &ro, b->f->resolv_target, "resolv.conf target");
     if (r >= 0 && b->in->shell)
@@ -236,6 +240,8 @@ static int plan_allowlist_root(builder *b) {
             path_is_under(path, "/tmp") || under_any(&b->p->readable, path))
             continue;
         r = strv_push(&b->p->readable, path);
+        if (r >= 0 && i >= exec_from && i < exec_to)
+            r = strv_push(&b->p->executable, path);
     }
     /* parents first, so that a child bind is not hidden by its parent's */
     for (size_t d = 0; r >= 0 && d < 64; d++)
@@ -476,6 +482,13 @@ static int collect_dangerous(builder *b, oset *o) {
                 r = -ENOMEM;
                 break;
             }
+            if (f->fs->resolve(f->fs_data, path, &e) == 0 && e.is_dir &&
+                !strv_contains(&b->p->git_dirs, e.canonical))
+                r = strv_push(&b->p->git_dirs, e.canonical);
+            free(e.canonical);
+            e.canonical = NULL;
+            if (r < 0)
+                break;
             if (f->fs->resolve(f->fs_data, hooks, &e) == 0 && needs_ro(b, e.canonical))
                 r = oset_add(o, e.canonical, 1, e.is_dir, "dangerous path");
             free(e.canonical);
@@ -499,6 +512,125 @@ static int collect_dangerous(builder *b, oset *o) {
     return r;
 }
 
+/* Escape class 2 (anchors.md §5): the unix sockets of host daemons. A read-only bind does not
+ * stop connect() and a network namespace does not isolate pathname sockets, so each socket the
+ * sandbox could reach gets /dev/null bound over it (connect: ECONNREFUSED, sendto: the same),
+ * and /run/user, where the per-user daemons listen (D-Bus, systemd --user, podman, pipewire,
+ * gpg-agent), an empty tmpfs: that also covers sockets made there later. Where they are:
+ * /run (and /var/run), four levels down, on its own filesystem; $XDG_RUNTIME_DIR; the
+ * sockets the environment names; fspol's list under home. network.allowUnixSockets keeps
+ * the ones it names (a path, a directory, a glob), allowAllUnixSockets keeps all. */
+#define RUN_SOCKET_DEPTH  4
+#define HOME_SOCKET_DEPTH 2
+
+static bool socket_allowed(const pset *allow, const char *path) {
+    for (size_t i = 0; i < allow->paths.n; i++)
+        if (path_is_under(path, allow->paths.v[i]))
+            return true;
+    return false;
+}
+
+static int walk_sockets(builder *b, const char *root, unsigned depth, const char *prune,
+                        strv *found) {
+    const host_facts *f = b->f;
+    bool trunc = false;
+    int r = f->fs->sockets(f->fs_data, root, depth, prune, found, &trunc);
+
+    if (r >= 0 && trunc)
+        r = note(b->p, "unix sockets: the walk of '%s' stopped after too many entries", root);
+    return r < 0 ? r : 0;
+}
+
+/* /run/user: hidden whole, unless an allowed socket lies below it (then walked per user). */
+static int plan_run_user(builder *b, const pset *allow, oset *o, strv *found, char **ret_masked) {
+    const host_facts *f = b->f;
+    hostfs_entry e = {0};
+    strv users = {0};
+    bool trunc = false;
+    int r = 0;
+
+    *ret_masked = NULL;
+    if (f->fs->resolve(f->fs_data, "/run/user", &e) < 0)
+        return 0;
+    if (!e.is_dir || !visible(b, e.canonical)) {
+        free(e.canonical);
+        return 0;
+    }
+    for (size_t i = 0; i < allow->paths.n; i++)
+        if (path_is_under(allow->paths.v[i], e.canonical)) {
+            /* each /run/user/UID is its own tmpfs: walk them one by one */
+            _cleanup_free_ char *pattern = path_join(e.canonical, "*");
+            r = pattern ? f->fs->glob(f->fs_data, pattern, &users, &trunc) : -ENOMEM;
+            for (size_t k = 0; r >= 0 && k < users.n; k++)
+                r = walk_sockets(b, users.v[k], RUN_SOCKET_DEPTH - 1, NULL, found);
+            strv_done(&users);
+            free(e.canonical);
+            return r;
+        }
+    r = oset_add(o, e.canonical, 3, true, "unix sockets");
+    if (r >= 0)
+        *ret_masked = e.canonical;
+    else
+        free(e.canonical);
+    return r;
+}
+
+static int plan_unix_sockets(builder *b, oset *o) {
+    const struct fence_config *cfg = b->in->cfg;
+    const host_facts *f = b->f;
+    _cleanup_free_ char *run_user = NULL;
+    pset allow = {0};
+    strv found = {0};
+    size_t masked = 0;
+    int r;
+
+    if (cfg->network.allow_all_unix_sockets)
+        return note(b->p, "allowAllUnixSockets: the host's unix sockets stay reachable");
+    r = expand(b, &cfg->network.allow_unix_sockets, &allow, "allowUnixSockets");
+    if (r >= 0)
+        r = plan_run_user(b, &allow, o, &found, &run_user);
+    /* /run, and /var/run unless it is /run again (the usual symlink) */
+    for (int i = 0; r >= 0 && i < 2; i++) {
+        hostfs_entry e = {0};
+        if (f->fs->resolve(f->fs_data, i ? "/var/run" : "/run", &e) < 0)
+            continue;
+        if (e.is_dir && (i == 0 || !streq(e.canonical, "/run")))
+            r = walk_sockets(b, e.canonical, RUN_SOCKET_DEPTH, run_user, &found);
+        free(e.canonical);
+    }
+    if (r >= 0 && f->xdg_runtime_dir && !path_is_under(f->xdg_runtime_dir, "/run"))
+        r = walk_sockets(b, f->xdg_runtime_dir, RUN_SOCKET_DEPTH - 1, NULL, &found);
+    for (size_t i = 0; r >= 0 && f->home && fspol_home_socket_dirs[i]; i++) {
+        _cleanup_free_ char *dir = fspol_normalize(fspol_home_socket_dirs[i], f->cwd, f->home);
+        r = dir ? walk_sockets(b, dir, HOME_SOCKET_DEPTH, NULL, &found) : -ENOMEM;
+    }
+    for (size_t i = 0; r >= 0 && f->home && fspol_home_socket_files[i]; i++) {
+        char *file = fspol_normalize(fspol_home_socket_files[i], f->cwd, f->home);
+        r = file ? strv_push_take(&found, file) : -ENOMEM;
+    }
+    for (size_t i = 0; r >= 0 && i < f->env_sockets.n; i++)
+        r = strv_push(&found, f->env_sockets.v[i]);
+    for (size_t i = 0; r >= 0 && i < found.n; i++) {
+        hostfs_entry e = {0};
+
+        if (f->fs->resolve(f->fs_data, found.v[i], &e) < 0)
+            continue;
+        if (e.is_sock && visible(b, e.canonical) && !socket_allowed(&allow, e.canonical) &&
+            !(run_user && path_is_under(e.canonical, run_user))) {
+            size_t before = o->n;
+            r = oset_add(o, e.canonical, 2, false, "unix socket");
+            masked += o->n > before;
+        }
+        free(e.canonical);
+    }
+    if (r >= 0 && (masked || run_user))
+        r = note(b->p, "unix sockets: %zu hidden under /dev/null%s", masked,
+                 run_user ? ", /run/user hidden" : "");
+    strv_done(&found);
+    pset_done(&allow);
+    return r;
+}
+
 static int plan_overlays(builder *b) {
     const struct fence_config *cfg = b->in->cfg;
     pset deny_read = {0}, deny_write = {0};
@@ -511,6 +643,8 @@ static int plan_overlays(builder *b) {
                          deny_read.is_dir[i], "denyRead");
     if (r >= 0)
         r = collect_dangerous(b, &o);
+    if (r >= 0)
+        r = plan_unix_sockets(b, &o);
     if (r >= 0)
         r = expand(b, &cfg->filesystem.deny_write, &deny_write, "denyWrite");
     for (size_t i = 0; r >= 0 && i < deny_write.paths.n; i++)
@@ -647,8 +781,10 @@ void mntplan_free(mntplan *p) {
     free(p->ops);
     free(p->chdir);
     strv_done(&p->readable);
+    strv_done(&p->executable);
     strv_done(&p->writable);
     strv_done(&p->protect);
+    strv_done(&p->git_dirs);
     strv_done(&p->notes);
     free(p);
 }
@@ -838,8 +974,27 @@ static int open_parent(int root, const char *dst, char *name, size_t size) {
     return open_target(root, n ? dir : "/", false, true);
 }
 
-static int apply_op(int root, const mntop *op) {
+/* Masks are all alike: the first of each kind is made, the others are clones of it (one
+ * open_tree() instead of an open, a clone and a mount_setattr, or a new tmpfs superblock:
+ * several per launch, one per host socket). The fds stay open until pivot_root. */
+typedef struct apply_ctx {
+    int root;
+    int mask_file; /* the first /dev/null mask, attached; -1 until made */
+    int mask_dir;  /* the first empty read-only tmpfs mask, attached */
+} apply_ctx;
+
+static int mask_tree(int *first, bool dir) {
+    if (*first >= 0) {
+        int tree = open_tree(*first, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        return tree < 0 ? -errno : tree;
+    }
+    return dir ? new_tmpfs(0555, true)
+               : clone_host("/dev/null", MOUNT_ATTR_NOSUID | MOUNT_ATTR_RDONLY);
+}
+
+static int apply_op(apply_ctx *ctx, const mntop *op) {
     _cleanup_close_ int tree = -1, tgt = -1;
+    int root = ctx->root;
     bool create = op->flags & MNTF_CREATE, is_file = op->flags & MNTF_FILE;
     char name[256];
     int r;
@@ -857,9 +1012,10 @@ static int apply_op(int root, const mntop *op) {
             return tree;
         break;
     case MNTOP_TMPFS:
+        tree = new_tmpfs(op->mode, op->flags & MNTF_RO);
+        break;
     case MNTOP_MASK_DIR:
-        tree = op->kind == MNTOP_TMPFS ? new_tmpfs(op->mode, op->flags & MNTF_RO)
-                                       : new_tmpfs(0555, true);
+        tree = mask_tree(&ctx->mask_dir, true);
         break;
     case MNTOP_PROC:
         tree = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
@@ -874,7 +1030,7 @@ static int apply_op(int root, const mntop *op) {
         break;
     }
     case MNTOP_MASK_FILE:
-        tree = clone_host("/dev/null", MOUNT_ATTR_NOSUID | MOUNT_ATTR_RDONLY);
+        tree = mask_tree(&ctx->mask_file, false);
         break;
     case MNTOP_SYMLINK:
     case MNTOP_MKDIR:
@@ -914,7 +1070,12 @@ static int apply_op(int root, const mntop *op) {
         if (S_ISDIR(st.st_mode))
             return -EISDIR;
     }
-    return attach(tree, tgt);
+    r = attach(tree, tgt);
+    if (r >= 0 && op->kind == MNTOP_MASK_FILE && ctx->mask_file < 0)
+        ctx->mask_file = TAKE_FD(tree);
+    else if (r >= 0 && op->kind == MNTOP_MASK_DIR && ctx->mask_dir < 0)
+        ctx->mask_dir = TAKE_FD(tree);
+    return r;
 }
 
 static const char *op_verb(const mntop *op) {
@@ -922,7 +1083,8 @@ static const char *op_verb(const mntop *op) {
 }
 
 int mntplan_apply(const mntplan *p, fence_error *err) {
-    _cleanup_close_ int root = -1;
+    _cleanup_close_ int root = -1, mask_file = -1, mask_dir = -1;
+    apply_ctx ctx;
     int r;
 
     if (p->n == 0)
@@ -944,9 +1106,12 @@ int mntplan_apply(const mntplan *p, fence_error *err) {
     if (move_mount(root, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return fence_error_set(err, FENCE_E_SANDBOX, errno, "mount op 0: attaching the new root");
 
+    ctx = (apply_ctx){.root = root, .mask_file = -1, .mask_dir = -1};
     for (size_t i = 1; i < p->n; i++) {
         const mntop *op = &p->ops[i];
-        r = apply_op(root, op);
+        r = apply_op(&ctx, op);
+        mask_file = ctx.mask_file; /* closed on every way out */
+        mask_dir = ctx.mask_dir;
         if (r < 0) {
             if (op->src && op->kind == MNTOP_BIND)
                 return fence_error_set(err, FENCE_E_SANDBOX, -r, "mount op %zu: %s '%s' on '%s'",

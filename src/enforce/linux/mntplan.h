@@ -64,8 +64,10 @@ typedef struct mntplan {
     bool dev_host;  /* devices.mode resolved to host */
     char *chdir;    /* working directory inside the sandbox */
     strv readable;  /* allowlist mode: the paths bound read-only (for Landlock) */
+    strv executable; /* those of them only allowExecute named: Landlock's execute tier */
     strv writable;  /* canonical writable binds, parents first (for Landlock and the broker) */
     strv protect;   /* normalised denyWrite patterns (for the broker) */
+    strv git_dirs;  /* canonical ".git" directories found in the writable workspace (broker) */
     strv notes;     /* lines for -d: skipped entries, truncated globs */
 } mntplan;
 

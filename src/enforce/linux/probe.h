@@ -18,9 +18,13 @@
  * warning in -d): a `**` pattern in a huge tree must not stall the launch. */
 #define PROBE_GLOB_MAX_ENTRIES 200000
 #define PROBE_GLOB_MAX_DEPTH   64
+/* The unix-socket walks (of /run and a few directories in home) run at every launch: a host
+ * with thousands of container runtime directories under /run stops here (noted in -d). */
+#define PROBE_SOCKET_MAX_ENTRIES 20000
 
 typedef struct hostfs_entry {
     bool is_dir;
+    bool is_sock; /* a unix socket */
     dev_t dev;
     char *canonical; /* symlinks resolved; malloc'd, the caller frees */
 } hostfs_entry;
@@ -37,6 +41,12 @@ typedef struct hostfs_ops {
      * Returns the number appended or -errno. */
     int (*find)(void *data, const char *root, unsigned max_depth, const char *const *names,
                 strv *ret, bool *ret_truncated);
+    /* Appends the unix sockets below root (a directory; a missing one has none), at most
+     * max_depth levels down, staying on root's filesystem (no other mount is entered: a FUSE
+     * mount could hang the walk), not entering symlinks, nor prune (a path, may be NULL).
+     * Returns the number appended or -errno. */
+    int (*sockets)(void *data, const char *root, unsigned max_depth, const char *prune, strv *ret,
+                   bool *ret_truncated);
 } hostfs_ops;
 
 typedef struct host_facts {
@@ -49,13 +59,15 @@ typedef struct host_facts {
     char *resolv_target;   /* canonical target of /etc/resolv.conf when it is a symlink, or NULL */
     char *tmpdir;          /* $TMPDIR or NULL */
     char *xdg_runtime_dir; /* $XDG_RUNTIME_DIR or NULL */
+    strv env_sockets;      /* unix sockets the environment names (fspol_env_socket_paths) */
     const hostfs_ops *fs;
     void *fs_data;
 } host_facts;
 
 /* Fills *ret from the calling process and the real filesystem. env is the environment the
- * command will get (NULL = environ). Returns 0 or -FENCE_E_* with err. */
-int probe_host(char **env, host_facts *ret, fence_error *err);
+ * command will get (NULL = environ); cwd is the workspace (NULL = the process's current
+ * directory, which is never changed). Returns 0 or -FENCE_E_* with err. */
+int probe_host(char **env, const char *cwd, host_facts *ret, fence_error *err);
 void host_facts_done(host_facts *f);
 
 /* The real-filesystem implementation of hostfs_ops (data is unused). */

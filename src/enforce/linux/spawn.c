@@ -212,9 +212,13 @@ static int drop_privileges(fence_error *e) {
                                          SECBIT_NO_CAP_AMBIENT_RAISE |
                                          SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED) < 0)
         return fence_error_set(e, FENCE_E_SANDBOX, errno, "setting securebits");
+    /* capabilities are numbered without gaps: EINVAL means past the kernel's last one */
     for (int cap = 0; cap <= 63; cap++)
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+            if (errno == EINVAL)
+                break;
             return fence_error_set(e, FENCE_E_SANDBOX, errno, "dropping capability %d", cap);
+        }
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         return fence_error_set(e, FENCE_E_SANDBOX, errno, "clearing ambient capabilities");
     memset(data, 0, sizeof(data));

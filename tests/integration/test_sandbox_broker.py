@@ -1,0 +1,224 @@
+# SPDX-License-Identifier: MIT
+"""The protected-names broker (docs/linux-engine.md, "Names that do not exist yet") against real
+sandboxes, as root and as an unprivileged user: the creating calls it performs for the workload
+must behave as the kernel would (modes, umask, /proc/self and /dev/std* redirections, openat2's
+RESOLVE_* flags, linkat of an open file), give no more than the workload's own rights, and
+leave the library caller's process state alone."""
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import require
+from sandbox_util import HELPERS, chown_tree, host, sandbox, sandbox_argv
+
+WRITE_WS = {"filesystem.allowWrite": ["."]}
+
+
+def broker_on(env):
+    p = sandbox(env, "true", WRITE_WS, extra=["-d"])
+    assert "protected-names broker: on" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("policy", [WRITE_WS, {}], ids=["broker", "no-broker"])
+def test_std_stream_redirections(env, policy):
+    """`> /dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`, tee: the files behind fds 0-2 are
+    reopened, here a host file the sandbox cannot otherwise see."""
+    out, err = env.root / "stdout.txt", env.root / "stderr.txt"
+    with open(out, "w") as o, open(err, "w") as e:
+        for f in (out, err):
+            os.chown(f, env.ident.uid, env.ident.gid)
+        argv = env.ident.wrap(sandbox_argv(
+            env, "echo one > /dev/stdout; echo two >> /dev/fd/1; "
+                 "echo three | tee -a /proc/self/fd/3 3>&1 >/dev/null; "
+                 "exec 4>>/dev/stdout; echo four >&4; echo err > /dev/stderr", policy))
+        p = subprocess.run(argv, cwd=str(env.work), env=env.environ(), stdout=o, stderr=e,
+                           timeout=60)
+    assert p.returncode == 0, err.read_text()
+    assert out.read_text() == "one\ntwo\nthree\nfour\n"
+    assert err.read_text() == "err\n"
+
+
+@pytest.mark.parametrize("policy", [WRITE_WS, {}], ids=["broker", "no-broker"])
+def test_stdin_file_not_writable_through_proc(env, policy):
+    """A host file handed as stdin (read-only) cannot be reopened for writing."""
+    f = env.root / "input.txt"
+    f.write_text("original\n")
+    os.chmod(f, 0o666)
+    with open(f) as stdin:
+        p = sandbox(env, "cat /dev/stdin; echo pwned > /dev/stdin; echo rc=$?; "
+                         "echo pwned > /proc/self/fd/0; echo rc2=$?", policy, stdin=stdin)
+    assert "original" in p.stdout
+    assert "rc=1" in p.stdout and "rc2=1" in p.stdout
+    assert "Permission denied" in p.stderr
+    assert f.read_text() == "original\n"
+    # control: the same writes work without fence
+    with open(f) as stdin:
+        host(env, "echo pwned > /proc/self/fd/0", stdin=stdin)
+    assert f.read_text() == "pwned\n"
+
+
+UMASK_SCRIPT = ("umask 077; touch a; mkdir b; umask 0; touch c; mkdir d; umask 027; : > e; "
+                "mkdir -m 1777 f; mkfifo g; stat -c '%n %a' a b c d e f g")
+
+
+def test_modes_follow_the_workload_umask(env):
+    broker_on(env)
+    d = env.work / "h"
+    d.mkdir()
+    chown_tree(env, d)
+    want = host(env, f"cd h && {UMASK_SCRIPT}").stdout
+    assert "a 600" in want and "c 666" in want  # control
+    p = sandbox(env, f"mkdir s && cd s && {UMASK_SCRIPT}", WRITE_WS)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == want
+
+
+OPENAT2_SCRIPT = r'''
+import ctypes, os, struct
+libc = ctypes.CDLL(None, use_errno=True)
+NO_XDEV, NO_MAGICLINKS, NO_SYMLINKS, BENEATH, IN_ROOT = 1, 2, 4, 8, 16
+os.makedirs("t/sub", exist_ok=True)
+if not os.path.lexists("t/link"):
+    os.symlink("sub", "t/link")
+    os.symlink("/etc", "t/abs")
+dfd = os.open("t", os.O_RDONLY | os.O_DIRECTORY)
+def o2(path, flags, resolve, mode=0o644):
+    how = struct.pack("QQQ", flags, mode, resolve)
+    fd = libc.syscall(437, dfd, path.encode(), how, len(how))
+    if fd < 0:
+        return os.strerror(ctypes.get_errno())
+    os.close(fd)
+    return "ok"
+C = os.O_CREAT | os.O_WRONLY
+for name, path, flags, res in [
+    ("plain", "sub/a", C, 0),
+    ("beneath-dotdot", "../escape", C, BENEATH),
+    ("beneath-abs", "/tmp/escape", C, BENEATH),
+    ("beneath-inside", "sub/../sub/b", C, BENEATH),
+    ("inroot-dotdot", "../../c", C, IN_ROOT),
+    ("inroot-abs", "/sub/d", C, IN_ROOT),
+    ("nosymlinks", "link/e", C, NO_SYMLINKS),
+    ("symlink-ok", "link/f", C, 0),
+    ("beneath-abslink", "abs/x", C, BENEATH),
+    ("nomagic", "/proc/self/fd/1", os.O_WRONLY | os.O_CREAT, NO_MAGICLINKS),
+    ("excl-exists", "sub/a", C | os.O_EXCL, 0),
+    ("unknown-resolve", "sub/g", C, 1 << 40),
+]:
+    print(name, o2(path, flags, res))
+print(sorted(os.listdir("t")), sorted(os.listdir("t/sub")))
+'''
+
+
+def test_openat2_resolve_flags_as_the_kernel(env):
+    """openat2() goes to the broker (its flags are behind a pointer): the answers must be the
+    kernel's, RESOLVE_* flags included."""
+    require(os.path.exists("/usr/bin/python3"), "python3")
+    broker_on(env)
+    env.write("o2.py", OPENAT2_SCRIPT)
+    (env.work / "hostrun").mkdir()
+    chown_tree(env, env.work)
+    want = host(env, "cd hostrun && /usr/bin/python3 ../o2.py")
+    assert want.returncode == 0, want.stderr
+    assert "beneath-dotdot Invalid cross-device link" in want.stdout  # control: EXDEV
+    (env.work / "sbrun").mkdir()
+    chown_tree(env, env.work)
+    p = sandbox(env, "cd sbrun && /usr/bin/python3 ../o2.py", WRITE_WS)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == want.stdout
+
+
+LINK_SCRIPT = r'''
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_FOLLOW = -100, 0x1000, 0x400
+def attempt(name, fn):
+    r = fn()
+    print(name, "ok" if r == 0 else os.strerror(ctypes.get_errno()))
+fd = os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o640)
+os.write(fd, b"tmp\n")
+attempt("empty-path", lambda: libc.linkat(fd, b"", AT_FDCWD, b"via-empty", AT_EMPTY_PATH))
+attempt("proc-fd", lambda: libc.linkat(AT_FDCWD, f"/proc/self/fd/{fd}".encode(), AT_FDCWD,
+                                       b"via-proc", AT_SYMLINK_FOLLOW))
+attempt("protected", lambda: libc.linkat(fd, b"", AT_FDCWD, b".bashrc", AT_EMPTY_PATH))
+print(open("via-empty").read().strip(), oct(os.stat("via-proc").st_mode & 0o777))
+'''
+
+
+def test_link_open_file(env):
+    """linkat(AT_EMPTY_PATH) and the /proc/self/fd way of naming an O_TMPFILE file."""
+    broker_on(env)
+    env.write("lk.py", LINK_SCRIPT)
+    p = sandbox(env, "/usr/bin/python3 lk.py", WRITE_WS)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == ["empty-path ok", "proc-fd ok", "protected Permission denied",
+                                     "tmp 0o640"]
+    assert not (env.work / ".bashrc").exists()
+
+
+def test_proc_self_paths(env):
+    broker_on(env)
+    p = sandbox(env, "echo a > /proc/self/cwd/viaproc && cat viaproc; "
+                     "mkdir /proc/thread-self/cwd/dir && echo made; "
+                     "echo x > /proc/self/cwd/.bashrc; echo rc=$?; "
+                     "echo x > /proc/self/attr/current; echo rc2=$?; "
+                     "echo x > /proc/1/environ; echo rc3=$?", WRITE_WS)
+    assert "a\n" in p.stdout and "made" in p.stdout
+    assert "rc=1" in p.stdout and "rc2=1" in p.stdout and "rc3=1" in p.stdout
+    assert (env.work / "viaproc").read_text() == "a\n"
+    assert not (env.work / ".bashrc").exists()
+
+
+def test_git_init_fresh_workspace(env):
+    """`git init` works in a workspace without a repository; an existing repository cannot be
+    given a new .git/config by moving its .git aside."""
+    require(os.path.exists("/usr/bin/git"), "git")
+    p = sandbox(env, "git init -q && git -c user.name=t -c user.email=t@t commit -q "
+                     "--allow-empty -m first && git log --oneline | wc -l", WRITE_WS)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "1"
+    assert (env.work / ".git" / "config").exists()
+    # now the repository exists at launch: its config is protected, also against replacement
+    p = sandbox(env, "git config core.fsmonitor 'touch /tmp/x'; echo rc=$?; "
+                     "mv .git .git.old && git init -q; echo rc2=$?; ls .git", WRITE_WS)
+    assert "rc=0" not in p.stdout and "rc2=0" not in p.stdout, p.stdout + p.stderr
+    assert "fsmonitor" not in (env.work / ".git.old" / "config").read_text()
+    assert not (env.work / ".git" / "config").exists()
+
+
+def test_library_leaves_process_state_alone(env):
+    """The library changes neither its caller's umask nor its current directory."""
+    helper = HELPERS / "api-state"
+    require(helper.exists(), f"helper not built: {helper}")
+    ws = env.root / "lib-ws"
+    ws.mkdir()
+    chown_tree(env, ws)
+    p = env.run([helper, ws, "umask 022; for i in $(seq 150); do : > f$i; mkdir d$i; done"],
+                cwd=env.root)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split("\n")[:3] == ["umask-changed 0", "cwd-changed 0", "status 0"], p.stdout
+    # the files got the workload's umask (022), not the process's (077)
+    assert stat.S_IMODE(os.stat(ws / "f1").st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(ws / "d1").st_mode) == 0o755
+
+
+def test_allow_execute_is_not_listable(env, request):
+    """defaultDenyRead: allowExecute gives read and execute but not listing (Landlock's execute
+    tier); allowRead lists."""
+    d = Path(tempfile.mkdtemp(dir="/var/tmp"))  # not below /tmp, which is writable
+    request.addfinalizer(lambda: shutil.rmtree(d))
+    (d / "tool").write_text("#!/bin/sh\necho tool-ran\n")
+    os.chmod(d / "tool", 0o755)
+    os.chmod(d, 0o755)
+    policy = {"filesystem.defaultDenyRead": True, "filesystem.allowExecute": [str(d)]}
+    p = sandbox(env, f"{d}/tool; cat {d}/tool >/dev/null && echo readable; ls {d}; echo ls=$?",
+                policy)
+    assert "tool-ran" in p.stdout and "readable" in p.stdout, p.stderr
+    assert "ls=2" in p.stdout and "Permission denied" in p.stderr
+    policy = {"filesystem.defaultDenyRead": True, "filesystem.allowRead": [str(d)]}
+    p = sandbox(env, f"ls {d}", policy)
+    assert p.stdout.strip() == "tool", p.stderr
