@@ -5,7 +5,9 @@ must behave as the kernel would (modes, umask, /proc/self and /dev/std* redirect
 RESOLVE_* flags, linkat of an open file), give no more than the workload's own rights, and
 leave the library caller's process state alone."""
 import os
+import select
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require
-from sandbox_util import HELPERS, chown_tree, host, sandbox, sandbox_argv
+from sandbox_util import HELPERS, chown_tree, host, sandbox, sandbox_argv, sandbox_popen
 
 WRITE_WS = {"filesystem.allowWrite": ["."]}
 
@@ -222,3 +224,85 @@ def test_allow_execute_is_not_listable(env, request):
     policy = {"filesystem.defaultDenyRead": True, "filesystem.allowRead": [str(d)]}
     p = sandbox(env, f"ls {d}", policy)
     assert p.stdout.strip() == "tool", p.stderr
+
+
+# --- the broker never waits on the supervisor's event loop (review findings 6 and 8) ----------
+
+FIFO_SCRIPT = r'''
+import errno, fcntl, os, time
+os.mkfifo("f")
+def in_child(flags):
+    """Opens f in a child, which may wait there; its answer, or "waiting" after 5 s."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.open("f", flags)
+            os.write(w, b"opened")
+        except OSError as e:
+            os.write(w, errno.errorcode[e.errno].encode())
+        os._exit(0)
+    os.close(w)
+    fcntl.fcntl(r, fcntl.F_SETFL, os.O_NONBLOCK)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            out = os.read(r, 64)
+            if out:
+                return out.decode()
+        except BlockingIOError:
+            pass
+        time.sleep(0.01)
+    return "waiting"
+start = time.monotonic()
+print("reader", in_child(os.O_RDONLY | os.O_CREAT), flush=True)
+print("writer", in_child(os.O_WRONLY | os.O_CREAT | os.O_TRUNC), flush=True)
+# with a reader (opened without O_CREAT: the kernel's own open) the writer gets through
+rd = os.open("f", os.O_RDONLY | os.O_NONBLOCK)
+wr = os.open("f", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+os.write(wr, b"through")
+print("data", os.read(rd, 64).decode(), "nonblock", bool(fcntl.fcntl(wr, fcntl.F_GETFL) & os.O_NONBLOCK))
+# the supervisor still answers: a new file through the broker
+os.close(os.open("after", os.O_WRONLY | os.O_CREAT))
+print("after", round(time.monotonic() - start) < 4, flush=True)
+'''
+
+
+def test_fifo_open_does_not_freeze_the_supervisor(env):
+    """An existing FIFO opened with O_CREAT: the kernel waits for the other end; the broker must
+    not (its one event loop serves every process, the proxies and fence's signals). Before the
+    fix the reader's open blocked the supervisor for good: no later request was answered."""
+    require(os.path.exists("/usr/bin/python3"), "python3")
+    broker_on(env)
+    env.write("fifo.py", FIFO_SCRIPT)
+    p = sandbox(env, "/usr/bin/python3 fifo.py", WRITE_WS, timeout=30)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.splitlines() == ["reader opened", "writer ENXIO",
+                                     "data through nonblock False", "after True"], p.stdout
+    # control: the kernel's own open of the same FIFO waits for a writer
+    c = host(env, "rm -f f; /usr/bin/python3 -c 'import os; os.mkfifo(\"f\"); "
+                  "os.open(\"f\", os.O_RDONLY | os.O_CREAT)' & sleep 2; "
+                  "kill -0 $! && echo still-waiting; kill $!")
+    assert "still-waiting" in c.stdout, c.stdout + c.stderr
+
+
+def test_sigterm_while_a_fifo_is_opened(env):
+    """fence answers SIGTERM while a workload opens a FIFO nobody writes to through the broker:
+    before the fix the open blocked the supervisor's loop and only SIGKILL ended fence."""
+    require(os.path.exists("/usr/bin/python3"), "python3")
+    broker_on(env)
+    script = ("import os, time\nos.mkfifo('g')\nfd = os.open('/proc/self/cwd/g', os.O_RDONLY | "
+              "os.O_CREAT)\nr, w = os.pipe(); os.close(r)\n"
+              "os.open(f'/proc/self/fd/{w}', os.O_WRONLY | os.O_CREAT)\n")
+    env.write("g.py", script + "print('opened', flush=True)\ntime.sleep(120)\n")
+    proc = sandbox_popen(env, "/usr/bin/python3 g.py", WRITE_WS, stderr=subprocess.PIPE)
+    try:
+        ready = select.select([proc.stdout], [], [], 20)[0]
+        line = proc.stdout.readline() if ready else ""
+        assert line.strip() == "opened", "the workload's FIFO opens did not return"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) != 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
