@@ -309,10 +309,11 @@ def test_sigterm_while_a_fifo_is_opened(env):
 
 
 TTY_SCRIPT = r'''
-import errno, fcntl, os, termios
+import errno, fcntl, os
+TIOCGSID = 0x5429
 def sid(fd):
     try:
-        return fcntl.ioctl(fd, termios.TIOCGSID, b"\0\0\0\0")
+        return fcntl.ioctl(fd, TIOCGSID, b"\0\0\0\0")
     except OSError as e:
         return errno.errorcode[e.errno]
 for tag, flags in (("kernel", os.O_RDWR), ("broker", os.O_RDWR | os.O_CREAT)):
