@@ -36,9 +36,9 @@
 /* Times an open retries a name that another process removes and creates under it. */
 #define BROKER_OPEN_TRIES 8
 /* Device numbers: /dev/tty is (5, 0); Unix98 pty terminals use majors 136-143. */
-#define TTY_MAJOR_ALT 5
+#define TTY_MAJOR_ALT   5
 #define PTS_MAJOR_FIRST 136u
-#define PTS_MAJORS 8u
+#define PTS_MAJORS      8u
 
 #define RESOLVE_KNOWN                                                                              \
     (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |             \
@@ -107,7 +107,7 @@ int broker_new(const broker_config *cfg, pid_t pid, broker **ret, fence_error *e
     b->sandbox_root = -1;
     b->notif_size = sizes.seccomp_notif > sizeof(*b->req) ? sizes.seccomp_notif : sizeof(*b->req);
     b->resp_size = sizes.seccomp_notif_resp > sizeof(*b->resp) ? sizes.seccomp_notif_resp
-                                                                : sizeof(*b->resp);
+                                                               : sizeof(*b->resp);
     b->req = calloc(1, b->notif_size);
     b->resp = calloc(1, b->resp_size);
     b->own_umask = read_own_umask();
@@ -1113,7 +1113,7 @@ static int kind_of(const target *t, fspol_create_kind *ret) {
 
     if (fstatat(t->parent, t->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return -errno;
-    *ret = S_ISDIR(st.st_mode) ? FSPOL_RENAME_DIR
+    *ret = S_ISDIR(st.st_mode)   ? FSPOL_RENAME_DIR
            : S_ISLNK(st.st_mode) ? FSPOL_CREATE_SYMLINK
                                  : FSPOL_RENAME_FILE;
     return 0;
@@ -1222,9 +1222,19 @@ void broker_handle(void *userdata, int notify_fd) {
     broker_answer(b, notify_fd, b->req);
 }
 
+/* Answers a request without an fd: an error, 0, or "let the kernel do it" (CONTINUE). */
+static void respond(broker *b, int notify_fd, __u64 id, int error, __u32 flags) {
+    struct seccomp_notif_resp *resp = b->resp;
+
+    memset(resp, 0, b->resp_size);
+    resp->id = id;
+    resp->error = error;
+    resp->flags = flags;
+    ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+}
+
 /* Serves one creating call (capabilities already dropped) and answers it. */
 static void answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
-    struct seccomp_notif_resp *resp = b->resp;
     req_ctx c = {.b = b, .fd = notify_fd, .req = req};
     const __u64 *a;
     int newfd = -1, r;
@@ -1291,11 +1301,11 @@ static void answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
 respond:
     if (r >= 0 && newfd >= 0) {
         struct seccomp_notif_addfd add = {
-            .id = req->id,
-            .flags = SECCOMP_ADDFD_FLAG_SEND,
-            .srcfd = (uint32_t) newfd,
-            .newfd = 0,
-            .newfd_flags = c.cloexec ? O_CLOEXEC : 0,
+                .id = req->id,
+                .flags = SECCOMP_ADDFD_FLAG_SEND,
+                .srcfd = (uint32_t) newfd,
+                .newfd = 0,
+                .newfd_flags = c.cloexec ? O_CLOEXEC : 0,
         };
         int ok = ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
         close(newfd);
@@ -1305,32 +1315,19 @@ respond:
         if (r == -ENOENT)
             return; /* the caller is gone */
     }
-    memset(resp, 0, b->resp_size);
-    resp->id = req->id;
-    resp->error = r < 0 ? r : 0;
-    resp->val = 0;
-    ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+    respond(b, notify_fd, req->id, r < 0 ? r : 0, 0);
 }
 
 void broker_answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
-    struct seccomp_notif_resp *resp = b->resp;
-
     b->handled++;
     if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_umask) {
         /* noted, then done by the kernel: umask(2) has no argument in memory to swap */
         b->umask_changed = true;
-        memset(resp, 0, b->resp_size);
-        resp->id = req->id;
-        resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-        ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+        respond(b, notify_fd, req->id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
         return;
     }
     if (caps_drop(b) < 0) {
-        /* never with our capabilities: refuse */
-        memset(resp, 0, b->resp_size);
-        resp->id = req->id;
-        resp->error = -EPERM;
-        ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+        respond(b, notify_fd, req->id, -EPERM, 0); /* never with our capabilities */
         return;
     }
     answer(b, notify_fd, req);
