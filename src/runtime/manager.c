@@ -502,9 +502,13 @@ static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_er
             return r;
     }
     in.exec_masks = &p->exec.masks;
+    in.allow_host_proc = m->allow_degraded & FENCE_ALLOW_HOST_PROC;
     r = mntplan_build(&in, &p->mounts, err);
     if (r < 0)
         return r;
+    for (size_t i = 0; i < p->mounts->warnings.n; i++)
+        if (strv_push(&p->banners, p->mounts->warnings.v[i]) < 0)
+            return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "banner");
 
     /* Landlock: fail closed unless the weaker level was accepted */
     p->landlock_abi = landlock_abi();
@@ -757,6 +761,10 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
         fence_error_prefix(err, "failed to start command");
         goto out;
     }
+    if (sb.host_proc)
+        rlog_line(&m->log, "[fence] WARNING: this host refuses a fresh /proc; running at the "
+                           "weaker level \"host-proc\" (the host's /proc read-only: host "
+                           "processes visible)");
     /* the proxies serve the listeners from now on; early connections wait in their backlog */
     r = netrun_attach(net, &sb, err);
     if (r < 0)

@@ -245,8 +245,40 @@ static int real_sockets(void *data, const char *root, unsigned max_depth, const 
     return walk_from(&w, root, ret_truncated);
 }
 
-const hostfs_ops probe_hostfs_ops = {
-        .resolve = real_resolve, .glob = real_glob, .find = real_find, .sockets = real_sockets};
+static int real_user_writable(void *data, const char *dir, uid_t uid, gid_t gid) {
+    _cleanup_free_ gid_t *groups = NULL;
+    struct stat st;
+    int n;
+
+    (void) data;
+    if (stat(dir, &st) < 0)
+        return -errno;
+    if (st.st_uid == uid || (st.st_mode & S_IWOTH))
+        return 1;
+    if (!(st.st_mode & S_IWGRP))
+        return 0;
+    if (st.st_gid == gid)
+        return 1;
+    n = getgroups(0, NULL);
+    if (n <= 0)
+        return n < 0 ? -errno : 0;
+    groups = calloc((size_t) n, sizeof(*groups));
+    if (!groups)
+        return -ENOMEM;
+    n = getgroups(n, groups);
+    if (n < 0)
+        return -errno;
+    for (int i = 0; i < n; i++)
+        if (groups[i] == st.st_gid)
+            return 1;
+    return 0;
+}
+
+const hostfs_ops probe_hostfs_ops = {.resolve = real_resolve,
+                                     .glob = real_glob,
+                                     .find = real_find,
+                                     .sockets = real_sockets,
+                                     .user_writable = real_user_writable};
 
 static bool in_container(void) {
     static const char *const marks[] = {"docker", "containerd", "kubepods", "libpod", "podman",

@@ -47,6 +47,11 @@ typedef struct hostfs_ops {
      * Returns the number appended or -errno. */
     int (*sockets)(void *data, const char *root, unsigned max_depth, const char *prune, strv *ret,
                    bool *ret_truncated);
+    /* Could a process with uid, gid and the caller's supplementary groups add, remove or
+     * replace entries of the directory dir? Judged by owner and mode bits alone (the owner can
+     * always chmod; capabilities do not count, so root "can write" what root owns). 1 yes,
+     * 0 no, -errno. */
+    int (*user_writable)(void *data, const char *dir, uid_t uid, gid_t gid);
 } hostfs_ops;
 
 typedef struct host_facts {
