@@ -464,6 +464,9 @@ static bool needs_broker(const run_plan *p) {
         if (path_is_under(f->cwd, w) || path_is_under(w, f->cwd) ||
             (f->home && path_is_under(f->home, w)) || p->mounts->protect.n > 0)
             return true;
+        for (size_t k = 0; k < p->mounts->git_protect.n; k++)
+            if (path_is_under(p->mounts->git_protect.v[k], w))
+                return true;
     }
     return false;
 }
@@ -773,7 +776,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
         broker_config bc = {.workspace = p.facts.cwd, .home = p.facts.home,
                             .allow_git_config = m->cfg->filesystem.allow_git_config,
                             .deny_write = &p.mounts->protect,
-                            .git_dirs = &p.mounts->git_dirs, .log = &m->log};
+                            .git_dirs = &p.mounts->git_dirs,
+                            .git_protect = &p.mounts->git_protect, .log = &m->log};
         r = broker_new(&bc, sb.pid, &bk, err);
         if (r < 0)
             goto out;

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "enforce/linux/gitscan.h"
 #include "policy/fspol.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -102,6 +103,7 @@ typedef struct builder {
     const host_facts *f;
     mntplan *p;
     strv tmp_ro; /* read-only paths below /tmp: bound after the private /tmp is mounted */
+    char fail[700]; /* why the plan is refused (with -EOVERFLOW): a protecting scan truncated */
 } builder;
 
 /* Escape class 3 (anchors.md §5): a symlink in a directory this user can write may have
@@ -177,6 +179,17 @@ static int links_trusted(builder *b, const char *path, const char *canonical, co
     return strv_push(&b->p->warnings, line) < 0 ? -ENOMEM : 0;
 }
 
+/* A scan the protection relies on stopped at its budget: refuse rather than leave what it did
+ * not see writable (review1 finding 3). */
+static int refuse_truncated(builder *b, const char *what, const char *where) {
+    snprintf(b->fail, sizeof(b->fail),
+             "%s stopped after %d entries at '%s', so what lies beyond could not be protected; "
+             "make fewer paths writable (allowWrite a subdirectory) or narrow the pattern, or "
+             "remove the directory holding most entries",
+             what, PROBE_GLOB_MAX_ENTRIES, where);
+    return -EOVERFLOW;
+}
+
 /* Resolves one absolute path and adds its canonical form; a missing path is noted. */
 static int add_resolved(builder *b, pset *out, const char *path, const char *why) {
     hostfs_entry e = {0};
@@ -229,7 +242,11 @@ static int expand(builder *b, const strv *list, pset *out, const char *why) {
             for (size_t j = 0; r >= 0 && j < matches.n; j++)
                 r = add_resolved(b, out, matches.v[j], why);
             if (r >= 0 && truncated)
-                r = note(b->p, "glob '%s' stopped after too many entries", norm);
+                r = streq(why, "denyRead") || streq(why, "denyWrite")
+                            ? refuse_truncated(b, streq(why, "denyRead") ? "the denyRead glob"
+                                                                         : "the denyWrite glob",
+                                               norm)
+                            : note(b->p, "glob '%s' stopped after too many entries", norm);
             strv_done(&matches);
         }
         if (r < 0)
@@ -526,11 +543,43 @@ static bool needs_ro(const builder *b, const char *path) {
            (b->in->expose_rw && under_any(b->in->expose_rw, path));
 }
 
+/* Git's control paths (gitscan.h) of the ".git" names found and of the repositories enclosing
+ * the workspace and each writable root: read-only where writable, and for the broker. */
+static int protect_git(builder *b, const strv *dot_gits, oset *o) {
+    const host_facts *f = b->f;
+    gitscan_result gs = {0};
+    strv roots = {0};
+    int r = strv_push(&roots, f->cwd);
+
+    for (size_t i = 0; r >= 0 && i < b->p->writable.n; i++)
+        r = strv_push(&roots, b->p->writable.v[i]);
+    if (r >= 0)
+        r = gitscan_collect(f, dot_gits, &roots, b->in->cfg->filesystem.allow_git_config, &gs);
+    for (size_t i = 0; r >= 0 && i < gs.git_dirs.n; i++)
+        if (!strv_contains(&b->p->git_dirs, gs.git_dirs.v[i]))
+            r = strv_push(&b->p->git_dirs, gs.git_dirs.v[i]);
+    for (size_t i = 0; r >= 0 && i < gs.protect.n; i++) {
+        hostfs_entry e = {0};
+
+        r = strv_push(&b->p->git_protect, gs.protect.v[i]);
+        if (r >= 0 && f->fs->resolve(f->fs_data, gs.protect.v[i], &e) == 0 &&
+            needs_ro(b, e.canonical))
+            r = oset_add(o, e.canonical, 1, e.is_dir, "git control path");
+        free(e.canonical);
+    }
+    for (size_t i = 0; r >= 0 && i < gs.notes.n; i++)
+        r = strv_push(&b->p->notes, gs.notes.v[i]);
+    gitscan_result_done(&gs);
+    strv_done(&roots);
+    return r;
+}
+
 static int collect_dangerous(builder *b, oset *o) {
     const host_facts *f = b->f;
     const char *names[32];
     size_t k = 0;
-    strv found = {0};
+    strv found = {0}, dot_gits = {0};
+    const char *truncated_in = NULL;
     bool trunc = false;
     int r = 0;
 
@@ -541,13 +590,19 @@ static int collect_dangerous(builder *b, oset *o) {
     names[k++] = ".git";
     names[k] = NULL;
 
-    if (needs_ro(b, f->cwd))
+    if (needs_ro(b, f->cwd)) {
         r = f->fs->find(f->fs_data, f->cwd, DANGEROUS_DEPTH, names, &found, &trunc);
-    else
+        truncated_in = trunc ? f->cwd : NULL;
+    } else
         for (size_t i = 0; i < b->p->writable.n && r >= 0; i++)
-            if (path_is_under(b->p->writable.v[i], f->cwd))
+            if (path_is_under(b->p->writable.v[i], f->cwd)) {
                 r = f->fs->find(f->fs_data, b->p->writable.v[i], DANGEROUS_DEPTH, names, &found,
                                 &trunc);
+                if (trunc && !truncated_in)
+                    truncated_in = b->p->writable.v[i];
+            }
+    if (r >= 0 && truncated_in)
+        r = refuse_truncated(b, "the dangerous-path scan", truncated_in);
     if (r >= 0 && f->home)
         for (size_t i = 0; fspol_dangerous_files[i] && r >= 0; i++) {
             _cleanup_free_ char *p = path_join(f->home, fspol_dangerous_files[i]);
@@ -558,27 +613,7 @@ static int collect_dangerous(builder *b, oset *o) {
         hostfs_entry e = {0};
 
         if (streq(base, ".git")) {
-            _cleanup_free_ char *hooks = path_join(path, "hooks");
-            _cleanup_free_ char *config = path_join(path, "config");
-            if (!hooks || !config) {
-                r = -ENOMEM;
-                break;
-            }
-            if (f->fs->resolve(f->fs_data, path, &e) == 0 && e.is_dir &&
-                !strv_contains(&b->p->git_dirs, e.canonical))
-                r = strv_push(&b->p->git_dirs, e.canonical);
-            free(e.canonical);
-            e.canonical = NULL;
-            if (r < 0)
-                break;
-            if (f->fs->resolve(f->fs_data, hooks, &e) == 0 && needs_ro(b, e.canonical))
-                r = oset_add(o, e.canonical, 1, e.is_dir, "dangerous path");
-            free(e.canonical);
-            e.canonical = NULL;
-            if (r >= 0 && !b->in->cfg->filesystem.allow_git_config &&
-                f->fs->resolve(f->fs_data, config, &e) == 0 && needs_ro(b, e.canonical))
-                r = oset_add(o, e.canonical, 1, e.is_dir, "dangerous path");
-            free(e.canonical);
+            r = strv_push(&dot_gits, path);
             continue;
         }
         if (f->fs->resolve(f->fs_data, path, &e) < 0)
@@ -588,9 +623,10 @@ static int collect_dangerous(builder *b, oset *o) {
             r = oset_add(o, e.canonical, 1, e.is_dir, "dangerous path");
         free(e.canonical);
     }
-    if (r >= 0 && trunc)
-        r = note(b->p, "dangerous-path scan of '%s' stopped after too many entries", f->cwd);
+    if (r >= 0)
+        r = protect_git(b, &dot_gits, o);
     strv_done(&found);
+    strv_done(&dot_gits);
     return r;
 }
 
@@ -856,6 +892,8 @@ int mntplan_build(const mntplan_input *in, mntplan **ret, fence_error *err) {
     strv_done(&b.tmp_ro);
     if (r < 0) {
         mntplan_free(p);
+        if (r == -EOVERFLOW)
+            return fence_error_set(err, FENCE_E_SANDBOX, 0, "%s", b.fail);
         if (r == -E2BIG)
             return fence_error_set(err, FENCE_E_SANDBOX, 0,
                                    "mount plan: more than %d operations (narrow the globs)",
@@ -880,6 +918,7 @@ void mntplan_free(mntplan *p) {
     strv_done(&p->writable);
     strv_done(&p->protect);
     strv_done(&p->git_dirs);
+    strv_done(&p->git_protect);
     strv_done(&p->notes);
     strv_done(&p->warnings);
     free(p);

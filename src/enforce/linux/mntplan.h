@@ -69,6 +69,7 @@ typedef struct mntplan {
     strv writable;   /* canonical writable binds, parents first (for Landlock and the broker) */
     strv protect;    /* normalised denyWrite patterns (for the broker) */
     strv git_dirs;   /* canonical ".git" directories found in the writable workspace (broker) */
+    strv git_protect; /* canonical git control paths, existing or not (gitscan.h; broker) */
     strv notes;      /* lines for -d: skipped entries, truncated globs */
     strv warnings;   /* one-line warnings shown without -d (a writable entry through a symlink
                       * that may have been planted, skipped) */
