@@ -222,3 +222,75 @@ def test_allow_execute_is_not_listable(env, request):
     policy = {"filesystem.defaultDenyRead": True, "filesystem.allowRead": [str(d)]}
     p = sandbox(env, f"ls {d}", policy)
     assert p.stdout.strip() == "tool", p.stderr
+
+
+TTY_SCRIPT = r'''
+import errno, fcntl, os, termios
+def sid(fd):
+    try:
+        return fcntl.ioctl(fd, termios.TIOCGSID, b"\0\0\0\0")
+    except OSError as e:
+        return errno.errorcode[e.errno]
+for tag, flags in (("kernel", os.O_RDWR), ("broker", os.O_RDWR | os.O_CREAT)):
+    try:
+        fd = os.open("/dev/tty", flags)
+    except OSError as e:
+        print(tag, errno.errorcode[e.errno])
+        continue
+    # TIOCGSID answers only on the caller's own controlling terminal
+    print(tag, "own-terminal" if sid(fd) == sid(0) and sid(0) != "ENOTTY" else "OTHER-TERMINAL")
+'''
+
+
+@pytest.mark.parametrize("pty_mode", [True, False], ids=["pty", "new-session"])
+def test_dev_tty_is_the_callers_terminal(env, pty_mode):
+    """/dev/tty opened through the broker (O_CREAT, as a shell's `> /dev/tty`) is the caller's
+    controlling terminal: the sandbox's pty in PTY mode, none (ENXIO) in a new session; before
+    the fix it was the supervisor's, the user's real terminal."""
+    require(os.path.exists("/usr/bin/python3"), "python3")
+    from test_escape_engine import _run_on_pty
+    env.write("tty.py", TTY_SCRIPT)
+    policy = dict(WRITE_WS, allowPty=pty_mode)
+    argv = env.ident.wrap(sandbox_argv(env, "/usr/bin/python3 tty.py", policy))
+    rc, out = _run_on_pty(argv, env.environ(), str(env.work))
+    assert rc == 0, out
+    want = "own-terminal" if pty_mode else "ENXIO"
+    assert f"kernel {want}" in out and f"broker {want}" in out, out
+    # control: outside fence the same opens give the terminal fence runs on
+    rc, out = _run_on_pty(env.ident.wrap(["/usr/bin/python3", "tty.py"]), env.environ(),
+                          str(env.work))
+    assert "kernel own-terminal" in out and "broker own-terminal" in out, out
+
+
+def test_root_broker_has_no_dac_override(env):
+    """As root the broker walks and opens with no effective capabilities: a file in another
+    user's private directory is refused through the broker (O_CREAT) as by a plain open. Before
+    the fix the walk ran with CAP_DAC_*, and O_RDONLY|O_CREAT returned the content."""
+    if not env.ident.is_root:
+        pytest.skip("root only: an unprivileged supervisor has no capabilities to drop")
+    require(os.path.exists("/usr/bin/python3"), "python3")
+    priv = env.work / "priv"
+    (priv / "sub").mkdir(parents=True)
+    (priv / "sub" / "secret").write_text("TOPSECRET\n")
+    os.chmod(priv / "sub" / "secret", 0o644)
+    os.chmod(priv, 0o700)
+    for p in (priv, priv / "sub", priv / "sub" / "secret"):
+        os.chown(p, 65534, 65534)
+    attack = ("import os\nfor what, f in (('plain', lambda: os.open('priv/sub/secret', "
+              "os.O_RDONLY)), ('creat', lambda: os.open('priv/sub/secret', os.O_RDONLY | "
+              "os.O_CREAT)), ('mkdir', lambda: os.mkdir('priv/sub/new')), ('rename', lambda: "
+              "os.rename('priv/sub/secret', 'priv/sub/moved'))):\n"
+              "    try:\n        r = f()\n"
+              "        print(what, os.read(r, 64).decode().strip() if r else 'done')\n"
+              "    except OSError as e:\n        print(what, e.strerror)\n")
+    env.write("dac.py", attack)
+    p = sandbox(env, "/usr/bin/python3 dac.py", WRITE_WS)
+    assert p.stdout.splitlines() == ["plain Permission denied", "creat Permission denied",
+                                     "mkdir Permission denied", "rename Permission denied"], \
+        p.stdout + p.stderr
+    assert sorted(os.listdir(priv / "sub")) == ["secret"]
+    # control: with root's capabilities (what the broker had) the same open reads the file
+    c = subprocess.run(["/usr/bin/python3", "-c", "import os; print(os.read(os.open("
+                        "'priv/sub/secret', os.O_RDONLY | os.O_CREAT), 64).decode())"],
+                       cwd=str(env.work), stdout=subprocess.PIPE, text=True, timeout=30)
+    assert "TOPSECRET" in c.stdout
