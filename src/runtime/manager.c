@@ -44,9 +44,9 @@
 extern char **environ;
 
 /* Limits on what the API accepts. */
-#define MANAGER_MAX_EXPOSED 256
-#define DESCRIBE_MAX_BYTES  (4u << 20)
-#define COMMAND_MAX_BYTES   (1u << 20)
+#define MANAGER_MAX_EXPOSED  256
+#define DESCRIBE_MAX_BYTES   (4u << 20)
+#define COMMAND_MAX_BYTES    (1u << 20)
 
 struct fence_manager {
     fence_config *cfg;
@@ -505,8 +505,8 @@ static bool needs_broker(const run_plan *p) {
 static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_error *err) {
     const struct fence_config *cfg = m->cfg;
     char **env = environ;
-    mntplan_input in = {
-            .cfg = cfg, .facts = &p->facts, .expose_ro = &m->expose_ro, .expose_rw = &m->expose_rw};
+    mntplan_input in = {.cfg = cfg, .facts = &p->facts, .expose_ro = &m->expose_ro,
+                        .expose_rw = &m->expose_rw};
     int fns, r;
 
     p->tty_fd = -1;
@@ -796,12 +796,10 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     if (r < 0)
         goto out;
     if (sb.notify_fd >= 0 && p.broker) {
-        broker_config bc = {.workspace = p.facts.cwd,
-                            .home = p.facts.home,
+        broker_config bc = {.workspace = p.facts.cwd, .home = p.facts.home,
                             .allow_git_config = m->cfg->filesystem.allow_git_config,
                             .deny_write = &p.mounts->protect,
-                            .git_dirs = &p.mounts->git_dirs,
-                            .log = &m->log};
+                            .git_dirs = &p.mounts->git_dirs, .log = &m->log};
         r = broker_new(&bc, sb.pid, &bk, err);
         if (r < 0)
             goto out;
