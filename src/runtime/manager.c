@@ -386,9 +386,42 @@ static bool under_list(const strv *l, const char *path) {
     return false;
 }
 
+/* Whether entry (NAME=value) is SSH_AUTH_SOCK or a D-Bus address whose every unix socket is
+ * hidden by a mask of the plan: the variable is then dropped, so that programs see no agent or
+ * bus at once instead of a refused connection (docs/linux-engine.md, "Unix sockets"). */
+static bool names_masked_socket(const run_plan *p, char *entry) {
+    static const char *const vars[] = {
+            "SSH_AUTH_SOCK=", "DBUS_SESSION_BUS_ADDRESS=", "DBUS_SYSTEM_BUS_ADDRESS="};
+    char *const one[] = {entry, NULL};
+    const host_facts *f = &p->facts;
+    strv paths = {0};
+    bool known = false, masked;
+
+    for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
+        known |= strncmp(entry, vars[i], strlen(vars[i])) == 0;
+    masked = known && fspol_env_socket_paths(one, NULL, &paths) > 0;
+    for (size_t i = 0; masked && i < paths.n; i++) {
+        hostfs_entry e = {0};
+        const char *path =
+                f->fs->resolve(f->fs_data, paths.v[i], &e) == 0 ? e.canonical : paths.v[i];
+        bool hidden = false;
+
+        for (size_t k = 0; !hidden && k < p->mounts->n; k++) {
+            const mntop *op = &p->mounts->ops[k];
+            hidden = (op->kind == MNTOP_MASK_FILE && streq(op->dst, path)) ||
+                     (op->kind == MNTOP_MASK_DIR && path_is_under(path, op->dst));
+        }
+        masked = hidden;
+        free(e.canonical);
+    }
+    strv_done(&paths);
+    return masked;
+}
+
 /* §10.10: strip LD_* and DYLD_*, and BASH_ENV/ENV (read by the shell fence itself starts:
  * a file named there, if writable in the sandbox, would run at the start of every later
- * sandboxed command); set FENCE_SANDBOX=1; repair TMPDIR and XDG_RUNTIME_DIR. */
+ * sandboxed command); strip SSH_AUTH_SOCK and the D-Bus addresses whose sockets are masked;
+ * set FENCE_SANDBOX=1; repair TMPDIR and XDG_RUNTIME_DIR. */
 static int build_env(run_plan *p, char **env) {
     const host_facts *f = &p->facts;
     char line[256];
@@ -397,7 +430,8 @@ static int build_env(run_plan *p, char **env) {
     for (char **e = env; *e && r >= 0; e++) {
         size_t n = strcspn(*e, "=");
         if (strncmp(*e, "LD_", 3) == 0 || strncmp(*e, "DYLD_", 5) == 0 ||
-            (n == 8 && strncmp(*e, "BASH_ENV", 8) == 0) || (n == 3 && strncmp(*e, "ENV", 3) == 0)) {
+            (n == 8 && strncmp(*e, "BASH_ENV", 8) == 0) || (n == 3 && strncmp(*e, "ENV", 3) == 0) ||
+            names_masked_socket(p, *e)) {
             char name[128];
             snprintf(name, sizeof(name), "%.*s", (int) (n < 127 ? n : 127), *e);
             r = strv_push(&p->stripped, name);
