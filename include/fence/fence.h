@@ -265,8 +265,10 @@ typedef enum fence_execution_model {
 enum {
     FENCE_ALLOW_NO_LANDLOCK = 1 << 0, /* run without Landlock when the kernel lacks it */
     FENCE_ALLOW_NO_NETNS = 1 << 1,    /* run without a network namespace (proxy-only) */
-    FENCE_ALLOW_NO_SECCOMP = 1 << 2   /* run without the seccomp filter (and the broker that
+    FENCE_ALLOW_NO_SECCOMP = 1 << 2,  /* run without the seccomp filter (and the broker that
                                          guards protected names not yet created) */
+    FENCE_ALLOW_HOST_PROC = 1 << 3    /* where a fresh /proc is refused (containers), show the
+                                         host's /proc read-only: host processes visible */
 };
 
 /* Log callback: receives one diagnostic line without trailing newline ("[fence:http] ..."). */

@@ -49,7 +49,7 @@ enum {
 
 static const char *const service_models[] = {"in-sandbox", "on-host", NULL};
 static const char *const shell_modes[] = {"default", "user", NULL};
-static const char *const degraded_levels[] = {"no-landlock", "no-seccomp", NULL};
+static const char *const degraded_levels[] = {"no-landlock", "no-seccomp", "host-proc", NULL};
 
 static const cli_option root_options[OPT_COUNT] = {
     [OPT_DEBUG] = {"debug", 'd', CLI_BOOL, NULL,
@@ -90,7 +90,7 @@ static const cli_option root_options[OPT_COUNT] = {
                                "(overrides forceNewSession)"},
     [OPT_ALLOW_DEGRADED] = {"allow-degraded", 0, CLI_STRING_ARRAY, "LEVEL",
                             "Run at a weaker level when this host lacks a layer: no-landlock, "
-                            "no-seccomp; repeatable or comma-separated",
+                            "no-seccomp, host-proc; repeatable or comma-separated",
                             .complete = CLI_COMPLETE_WORDS, .words = degraded_levels},
     [OPT_VERSION] = {"version", 'v', CLI_BOOL, NULL, "Print version information and exit"},
     [OPT_LINUX_FEATURES] = {"linux-features", 0, CLI_BOOL, NULL,
@@ -395,6 +395,8 @@ static int parse_degraded(const strv *values, unsigned *ret) {
                 flags |= FENCE_ALLOW_NO_LANDLOCK;
             else if (n == 10 && strncmp(v, "no-seccomp", n) == 0)
                 flags |= FENCE_ALLOW_NO_SECCOMP;
+            else if (n == 9 && strncmp(v, "host-proc", n) == 0)
+                flags |= FENCE_ALLOW_HOST_PROC;
             else if (n == 8 && strncmp(v, "no-netns", n) == 0)
                 /* FENCE_ALLOW_NO_NETNS: nothing can honour it yet. Without a network namespace
                  * the command would share the host's network: refuse rather than fail open. */
@@ -402,8 +404,8 @@ static int parse_degraded(const strv *values, unsigned *ret) {
                                  "without a network namespace (the command would reach the "
                                  "host network unfiltered); enable user namespaces instead");
             else
-                return cli_failf("invalid --allow-degraded \"%.*s\" (expected no-landlock or "
-                                 "no-seccomp)",
+                return cli_failf("invalid --allow-degraded \"%.*s\" (expected no-landlock, "
+                                 "no-seccomp or host-proc)",
                                  (int) n, v);
             if (!v[n])
                 break;

@@ -12,19 +12,24 @@
 #include "util/path.h"
 
 const char *const fspol_dangerous_files[] = {
-    ".gitconfig", ".gitmodules", ".bashrc",    ".bash_profile", ".zshrc",
-    ".zprofile",  ".profile",    ".ripgreprc", ".mcp.json",     NULL,
+        ".gitconfig", ".gitmodules", ".bashrc",    ".bash_profile", ".zshrc",
+        ".zprofile",  ".profile",    ".ripgreprc", ".mcp.json",     NULL,
 };
 
 const char *const fspol_dangerous_dirs[] = {".vscode", ".idea", NULL};
 
+const char *const fspol_dangerous_home_paths[] = {"~/.config/git/config", NULL};
+
+const char *const fspol_git_control_files[] = {"config", "commondir", "gitdir", "config.worktree",
+                                               NULL};
+
 const char *const fspol_default_read_paths[] = {
-    "/bin",        "/sbin",       "/usr",     "/lib",         "/lib64",      "/etc",
-    "/proc",       "/sys",        "/dev",     "/opt",         "/run",        "/tmp",
-    "/usr/local",  "/nix",        "/snap",    "~/.nvm",       "~/.fnm",      "~/.volta",
-    "~/.n",        "~/.pyenv",    "~/.local/pipx", "~/.rbenv", "~/.rvm",     "~/.cargo/bin",
-    "~/.rustup",   "~/go/bin",    "~/.go",    "~/.local/bin", "~/bin",       "~/.bun/bin",
-    "~/.deno/bin", NULL,
+        "/bin",        "/sbin",    "/usr",          "/lib",         "/lib64", "/etc",
+        "/proc",       "/sys",     "/dev",          "/opt",         "/run",   "/tmp",
+        "/usr/local",  "/nix",     "/snap",         "~/.nvm",       "~/.fnm", "~/.volta",
+        "~/.n",        "~/.pyenv", "~/.local/pipx", "~/.rbenv",     "~/.rvm", "~/.cargo/bin",
+        "~/.rustup",   "~/go/bin", "~/.go",         "~/.local/bin", "~/bin",  "~/.bun/bin",
+        "~/.deno/bin", NULL,
 };
 
 const char *const fspol_default_write_paths[] = {"~/.npm/_logs", "~/.fence/debug", NULL};
@@ -278,8 +283,8 @@ static bool ends_with(const char *s, size_t n, const char *suffix) {
     return n > m && memcmp(s + n - m, suffix, m) == 0;
 }
 
-/* The rules for paths below a ".git" component of the workspace. c points at the component
- * after ".git"; base/bn is the last component. */
+/* The rules for paths below a ".git" component. c points at the component after ".git";
+ * base/bn is the last component; existing: that ".git" existed at launch. */
 static const char *git_rule(const fspol_protect *p, bool existing, const char *c, const char *base,
                             size_t bn, fspol_create_kind kind) {
     while (*c) {
@@ -294,8 +299,12 @@ static const char *git_rule(const fspol_protect *p, bool existing, const char *c
                 return NULL; /* inert templates written by `git init` */
             return "git hook";
         }
-        if (!*e && n == 6 && memcmp(c, "config", 6) == 0 && !p->allow_git_config && existing)
-            return "git config";
+        if (!*e && existing && n == 6 && memcmp(c, "config", 6) == 0)
+            return p->allow_git_config ? NULL : "git config";
+        /* commondir, gitdir and config.worktree re-point git at another repository or add
+         * configuration, even with a read-only config (review1 finding 2) */
+        if (!*e && existing && in_list(fspol_git_control_files, c, n))
+            return "git control file";
         c = next_comp(e);
     }
     return NULL;
@@ -311,9 +320,52 @@ static bool git_dir_existed(const fspol_protect *p, const char *path, size_t n) 
     return false;
 }
 
+/* Under the paths of git_protect nothing may come into existence (but the path itself as an
+ * empty directory), and no directory or symlink may appear above one (it would bring its own
+ * contents there). */
+static const char *protect_rule(const strv *list, const char *path, fspol_create_kind kind) {
+    bool brings = kind == FSPOL_RENAME_DIR || kind == FSPOL_CREATE_SYMLINK;
+
+    for (size_t i = 0; list && i < list->n; i++) {
+        const char *g = list->v[i];
+        if (streq(path, g) ? kind != FSPOL_CREATE_DIR
+                           : path_is_under(path, g) || (brings && path_is_under(g, path)))
+            return "git control path";
+    }
+    return NULL;
+}
+
+/* ~/.gitconfig and the other home names of fspol_dangerous_files, ~/.config/git/config. */
+static const char *home_rule(const fspol_protect *p, const char *path, const char *base, size_t bn,
+                             fspol_create_kind kind) {
+    const char *sub;
+    size_t hn, sn;
+
+    if (!p->home)
+        return NULL;
+    hn = streq(p->home, "/") ? 0 : strlen(p->home);
+    if (in_list(fspol_dangerous_files, base, bn) && (size_t) (base - path) == hn + 1 &&
+        strncmp(path, p->home, hn) == 0)
+        return "dangerous file";
+    if (strncmp(path, p->home, hn) != 0 || path[hn] != '/')
+        return NULL;
+    sub = path + hn; /* "/.config/git" */
+    sn = strlen(sub);
+    for (size_t i = 0; fspol_dangerous_home_paths[i]; i++) {
+        const char *rel = fspol_dangerous_home_paths[i] + 1; /* "/.config/git/config" */
+
+        /* the file itself, or a directory or symlink above it that would bring one */
+        if (streq(sub, rel) || ((kind == FSPOL_RENAME_DIR || kind == FSPOL_CREATE_SYMLINK) &&
+                                strncmp(rel, sub, sn) == 0 && rel[sn] == '/'))
+            return "dangerous file";
+    }
+    return NULL;
+}
+
 const char *fspol_create_denied(const fspol_protect *p, const char *path, fspol_create_kind kind) {
-    const char *base = strrchr(path, '/'), *rel, *c;
-    size_t bn, wn;
+    const char *base = strrchr(path, '/'), *rel, *c, *why;
+    bool in_ws;
+    size_t bn;
 
     if (!base || path[0] != '/')
         return "not an absolute path";
@@ -326,39 +378,30 @@ const char *fspol_create_denied(const fspol_protect *p, const char *path, fspol_
             if (fspol_is_glob(pat) ? fspol_glob_match(pat, path) : path_is_under(path, pat))
                 return "denyWrite";
         }
+    if ((why = home_rule(p, path, base, bn, kind)) ||
+        (why = protect_rule(p->git_protect, path, kind)))
+        return why;
 
-    if (p->home && in_list(fspol_dangerous_files, base, bn)) {
-        size_t hn = strlen(p->home);
-        /* directly in home: "/home/u/.bashrc" */
-        if ((size_t) (base - path) == hn + 1 && strncmp(path, p->home, hn) == 0)
-            return "dangerous file";
-        if (streq(p->home, "/") && base == path + 1)
-            return "dangerous file";
-    }
-
-    if (!p->workspace || !path_is_under(path, p->workspace))
-        return NULL;
-    wn = strlen(p->workspace);
-    rel = path + wn;
+    in_ws = p->workspace && path_is_under(path, p->workspace) && !streq(path, p->workspace);
+    if (in_ws && in_list(fspol_dangerous_files, base, bn))
+        return "dangerous file";
+    rel = in_ws ? path + strlen(p->workspace) : path;
     while (*rel == '/')
         rel++;
-    if (!*rel)
-        return NULL;
-
-    if (in_list(fspol_dangerous_files, base, bn))
-        return "dangerous file";
+    /* dangerous directories in the workspace; ".git" rules everywhere (a repository enclosing
+     * the workspace, or in another writable place, runs its hooks on the host too) */
     for (c = rel; *c; c = next_comp(strchrnul(c, '/'))) {
         const char *e = strchrnul(c, '/');
         size_t n = (size_t) (e - c);
 
-        if (in_list(fspol_dangerous_dirs, c, n))
+        if (in_ws && in_list(fspol_dangerous_dirs, c, n))
             return "dangerous directory";
         if (n == 4 && memcmp(c, ".git", 4) == 0) {
             if (!*e)
-                /* a new repository (mkdir .git) is fine; a directory or symlink moved into
-                 * place would bring its own hooks and config */
-                return kind == FSPOL_CREATE_DIR || kind == FSPOL_CREATE_FILE ? NULL
-                                                                              : "git directory";
+                /* a new repository (mkdir .git) is fine; a file ("gitdir: elsewhere"), a
+                 * symlink, a link or a directory moved into place would bring their own
+                 * hooks and config */
+                return kind == FSPOL_CREATE_DIR ? NULL : "git directory";
             return git_rule(p, git_dir_existed(p, path, (size_t) (e - path)), e + 1, base, bn,
                             kind);
         }

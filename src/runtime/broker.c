@@ -744,7 +744,8 @@ static int check(req_ctx *c, target *t, fspol_create_kind kind) {
                        .home = c->b->cfg.home,
                        .allow_git_config = c->b->cfg.allow_git_config,
                        .deny_write = c->b->cfg.deny_write,
-                       .git_dirs = c->b->cfg.git_dirs};
+                       .git_dirs = c->b->cfg.git_dirs,
+                       .git_protect = c->b->cfg.git_protect};
     const char *why;
     int r = target_view(t);
 
@@ -1064,12 +1065,24 @@ static int caller_fd(req_ctx *c, int fd) {
     return valid_fd(c, r);
 }
 
+/* A hard link brings what its source is: a symlink (linkat without AT_SYMLINK_FOLLOW links the
+ * link itself) is checked as one, so ".git" cannot become a link to a directory that way. */
+static int link_kind(int fd, const target *o, fspol_create_kind *ret) {
+    struct stat st;
+
+    if (fd >= 0 ? fstat(fd, &st) < 0 : fstatat(o->parent, o->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return -errno;
+    *ret = S_ISLNK(st.st_mode) ? FSPOL_CREATE_SYMLINK : FSPOL_CREATE_FILE;
+    return 0;
+}
+
 static int do_link(req_ctx *c, int olddirfd, uint64_t oldaddr, int newdirfd, uint64_t newaddr,
                    int flags) {
     char opath[PATH_MAX], npath[PATH_MAX], p[64];
     lookup lo = {.dirfd = olddirfd, .follow_last = flags & AT_SYMLINK_FOLLOW};
     lookup ln = {.dirfd = newdirfd};
     target o = TARGET_INIT, n = TARGET_INIT;
+    fspol_create_kind kind = FSPOL_CREATE_FILE;
     _cleanup_close_ int fd = -1;
     int r = 0;
 
@@ -1093,7 +1106,9 @@ static int do_link(req_ctx *c, int olddirfd, uint64_t oldaddr, int newdirfd, uin
     if (r >= 0)
         r = still_valid(c);
     if (r >= 0)
-        r = check(c, &n, FSPOL_CREATE_FILE);
+        r = link_kind(fd, &o, &kind);
+    if (r >= 0)
+        r = check(c, &n, kind);
     if (r >= 0) {
         if (fd >= 0) {
             snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);

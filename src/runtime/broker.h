@@ -36,6 +36,7 @@ typedef struct broker_config {
     bool allow_git_config;
     const strv *deny_write; /* normalised denyWrite patterns */
     const strv *git_dirs;   /* ".git" directories of the workspace at launch (fspol_protect) */
+    const strv *git_protect; /* git control paths found at launch (fspol_protect), may be NULL */
     const rlog *log;
 } broker_config;
 

@@ -19,7 +19,10 @@
  *
  * Buffers: the client's input holds one request head (HTTP_HEAD_MAX) plus body bytes in flight;
  * every buffer has a hard maximum, and a direction stops reading while the buffer it feeds is
- * full, so bodies stream with backpressure and are never held whole.
+ * full, so bodies stream with backpressure and are never held whole. All four are charged to
+ * the proxy's memory budget, allocated on first use and freed while the connection waits for
+ * its next request; a connection waiting for a head may be shed when the budget runs out
+ * (proxy.h, "Memory").
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -101,6 +104,7 @@ typedef struct hconn {
     char up_host[HTTP_HOST_MAX + 1];
     uint16_t up_port;
 
+    uint64_t wait_since; /* when it began waiting for the current request head */
     uint64_t deadline;
     uint64_t timer_due;
     evloop_timer *timer;
@@ -140,6 +144,15 @@ static void release(hconn *c, bool close_fds) {
 
 static void hconn_abort(pconn *base) {
     release((hconn *) base, true);
+}
+
+static size_t hconn_shed_bytes(const pconn *base, uint64_t *ret_since) {
+    const hconn *c = (const hconn *) base;
+
+    if (c->closed || c->state != HS_HEAD || c->cout.len > 0)
+        return 0; /* (a response still going out is not cut short) */
+    *ret_since = c->wait_since;
+    return c->cin.cap + c->cout.cap + c->uin.cap + c->uout.cap;
 }
 
 static void close_upstream(hconn *c) {
@@ -197,6 +210,11 @@ static void http_date(char buf[static 64]) {
 /* Waits for the next request on a kept-alive connection; it may already be in cin. */
 static void await_request(hconn *c) {
     c->state = HS_HEAD;
+    c->wait_since = evloop_now(c->px->loop);
+    iobuf_trim(&c->cin);
+    iobuf_trim(&c->cout);
+    iobuf_trim(&c->uin);
+    iobuf_trim(&c->uout);
     c->head_started = c->cin.len > 0;
     c->cin_newline = c->cin.len > 0;
     arm(c, c->cin.len > 0 ? c->px->opt.header_timeout_ms : c->px->opt.keepalive_timeout_ms);
@@ -808,6 +826,9 @@ static int read_client(hconn *c) {
         if (n == -EAGAIN || n == -ENOBUFS)
             break;
         if (n < 0) {
+            /* -ENOMEM: the memory budget is spent even after shedding idle connections */
+            if (n == -ENOMEM && c->state == HS_HEAD && c->cout.len == 0)
+                proxy_send_busy(c->cfd);
             release(c, true);
             return -1;
         }
@@ -996,11 +1017,13 @@ int http_conn_new(proxy *px, int fd) {
     c->px = px;
     c->cfd = fd;
     c->ufd = -1;
-    c->cin = IOBUF_INIT(CIN_MAX);
-    c->cout = IOBUF_INIT(COUT_MAX);
-    c->uin = IOBUF_INIT(UIN_MAX);
-    c->uout = IOBUF_INIT(UOUT_MAX);
+    c->cin = IOBUF_INIT_BUDGET(CIN_MAX, &px->mem, &c->base);
+    c->cout = IOBUF_INIT_BUDGET(COUT_MAX, &px->mem, &c->base);
+    c->uin = IOBUF_INIT_BUDGET(UIN_MAX, &px->mem, &c->base);
+    c->uout = IOBUF_INIT_BUDGET(UOUT_MAX, &px->mem, &c->base);
+    c->wait_since = evloop_now(px->loop);
     c->base.abort = hconn_abort;
+    c->base.shed_bytes = hconn_shed_bytes;
     r = evloop_add(px->loop, fd, EPOLLIN, on_client, c);
     if (r < 0) {
         safe_close(fd);

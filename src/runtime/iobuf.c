@@ -9,19 +9,45 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "util/fbuf.h"
-
 #define IOBUF_MIN 4096
 
 size_t iobuf_room(const iobuf *b) {
     return b->len >= b->max ? 0 : b->max - b->len;
 }
 
-/* Makes room for n more bytes at the tail: compacts first, then grows with fbuf's bounded
- * doubling (which also keeps a byte for a NUL terminator that a queue does not need). */
+int membudget_charge(membudget *b, size_t n, const void *owner) {
+    if (!b || n == 0)
+        return 0;
+    if (b->used > b->max || n > b->max - b->used) {
+        if (b->reclaim)
+            (void) b->reclaim(b->userdata, b->used + n - b->max, owner);
+        if (b->used > b->max || n > b->max - b->used) {
+            b->denied++;
+            return -ENOMEM;
+        }
+    }
+    membudget_force(b, n);
+    return 0;
+}
+
+void membudget_force(membudget *b, size_t n) {
+    if (!b)
+        return;
+    b->used += n;
+    if (b->used > b->peak)
+        b->peak = b->used;
+}
+
+void membudget_uncharge(membudget *b, size_t n) {
+    if (b)
+        b->used = n > b->used ? 0 : b->used - n;
+}
+
+/* Makes room for n more bytes at the tail: compacts first, then grows by doubling (from
+ * IOBUF_MIN) up to max, charging the growth to the budget before allocating it. */
 static int reserve(iobuf *b, size_t n) {
-    fbuf f;
-    int r;
+    size_t need, cap;
+    char *p;
 
     if (n > iobuf_room(b))
         return -ENOBUFS;
@@ -33,12 +59,21 @@ static int reserve(iobuf *b, size_t n) {
         if (b->len + n <= b->cap)
             return 0;
     }
-    f = (fbuf){.data = b->data, .len = b->len, .cap = b->cap, .max = b->max};
-    r = fbuf_reserve(&f, n);
-    if (r < 0)
-        return r;
-    b->data = f.data;
-    b->cap = f.cap;
+    need = b->len + n;
+    cap = b->cap ? b->cap : IOBUF_MIN;
+    while (cap < need)
+        cap = cap > b->max / 2 ? b->max : cap * 2;
+    if (cap > b->max)
+        cap = b->max;
+    if (membudget_charge(b->budget, cap - b->cap, b->owner) < 0)
+        return -ENOMEM;
+    p = realloc(b->data, cap);
+    if (!p) {
+        membudget_uncharge(b->budget, cap - b->cap);
+        return -ENOMEM;
+    }
+    b->data = p;
+    b->cap = cap;
     return 0;
 }
 
@@ -132,7 +167,13 @@ ssize_t iobuf_move(iobuf *dst, iobuf *src, size_t n) {
 }
 
 void iobuf_free(iobuf *b) {
+    membudget_uncharge(b->budget, b->cap);
     free(b->data);
     b->data = NULL;
     b->off = b->len = b->cap = 0;
+}
+
+void iobuf_trim(iobuf *b) {
+    if (b->len == 0 && b->data)
+        iobuf_free(b);
 }

@@ -386,9 +386,42 @@ static bool under_list(const strv *l, const char *path) {
     return false;
 }
 
+/* Whether entry (NAME=value) is SSH_AUTH_SOCK or a D-Bus address whose every unix socket is
+ * hidden by a mask of the plan: the variable is then dropped, so that programs see no agent or
+ * bus at once instead of a refused connection (docs/linux-engine.md, "Unix sockets"). */
+static bool names_masked_socket(const run_plan *p, char *entry) {
+    static const char *const vars[] = {
+            "SSH_AUTH_SOCK=", "DBUS_SESSION_BUS_ADDRESS=", "DBUS_SYSTEM_BUS_ADDRESS="};
+    char *const one[] = {entry, NULL};
+    const host_facts *f = &p->facts;
+    strv paths = {0};
+    bool known = false, masked;
+
+    for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
+        known |= strncmp(entry, vars[i], strlen(vars[i])) == 0;
+    masked = known && fspol_env_socket_paths(one, NULL, &paths) > 0;
+    for (size_t i = 0; masked && i < paths.n; i++) {
+        hostfs_entry e = {0};
+        const char *path =
+                f->fs->resolve(f->fs_data, paths.v[i], &e) == 0 ? e.canonical : paths.v[i];
+        bool hidden = false;
+
+        for (size_t k = 0; !hidden && k < p->mounts->n; k++) {
+            const mntop *op = &p->mounts->ops[k];
+            hidden = (op->kind == MNTOP_MASK_FILE && streq(op->dst, path)) ||
+                     (op->kind == MNTOP_MASK_DIR && path_is_under(path, op->dst));
+        }
+        masked = hidden;
+        free(e.canonical);
+    }
+    strv_done(&paths);
+    return masked;
+}
+
 /* §10.10: strip LD_* and DYLD_*, and BASH_ENV/ENV (read by the shell fence itself starts:
  * a file named there, if writable in the sandbox, would run at the start of every later
- * sandboxed command); set FENCE_SANDBOX=1; repair TMPDIR and XDG_RUNTIME_DIR. */
+ * sandboxed command); strip SSH_AUTH_SOCK and the D-Bus addresses whose sockets are masked;
+ * set FENCE_SANDBOX=1; repair TMPDIR and XDG_RUNTIME_DIR. */
 static int build_env(run_plan *p, char **env) {
     const host_facts *f = &p->facts;
     char line[256];
@@ -397,7 +430,8 @@ static int build_env(run_plan *p, char **env) {
     for (char **e = env; *e && r >= 0; e++) {
         size_t n = strcspn(*e, "=");
         if (strncmp(*e, "LD_", 3) == 0 || strncmp(*e, "DYLD_", 5) == 0 ||
-            (n == 8 && strncmp(*e, "BASH_ENV", 8) == 0) || (n == 3 && strncmp(*e, "ENV", 3) == 0)) {
+            (n == 8 && strncmp(*e, "BASH_ENV", 8) == 0) || (n == 3 && strncmp(*e, "ENV", 3) == 0) ||
+            names_masked_socket(p, *e)) {
             char name[128];
             snprintf(name, sizeof(name), "%.*s", (int) (n < 127 ? n : 127), *e);
             r = strv_push(&p->stripped, name);
@@ -464,6 +498,9 @@ static bool needs_broker(const run_plan *p) {
         if (path_is_under(f->cwd, w) || path_is_under(w, f->cwd) ||
             (f->home && path_is_under(f->home, w)) || p->mounts->protect.n > 0)
             return true;
+        for (size_t k = 0; k < p->mounts->git_protect.n; k++)
+            if (path_is_under(p->mounts->git_protect.v[k], w))
+                return true;
     }
     return false;
 }
@@ -502,9 +539,13 @@ static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_er
             return r;
     }
     in.exec_masks = &p->exec.masks;
+    in.allow_host_proc = m->allow_degraded & FENCE_ALLOW_HOST_PROC;
     r = mntplan_build(&in, &p->mounts, err);
     if (r < 0)
         return r;
+    for (size_t i = 0; i < p->mounts->warnings.n; i++)
+        if (strv_push(&p->banners, p->mounts->warnings.v[i]) < 0)
+            return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "banner");
 
     /* Landlock: fail closed unless the weaker level was accepted */
     p->landlock_abi = landlock_abi();
@@ -757,6 +798,10 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
         fence_error_prefix(err, "failed to start command");
         goto out;
     }
+    if (sb.host_proc)
+        rlog_line(&m->log, "[fence] WARNING: this host refuses a fresh /proc; running at the "
+                           "weaker level \"host-proc\" (the host's /proc read-only: host "
+                           "processes visible)");
     /* the proxies serve the listeners from now on; early connections wait in their backlog */
     r = netrun_attach(net, &sb, err);
     if (r < 0)
@@ -765,7 +810,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
         broker_config bc = {.workspace = p.facts.cwd, .home = p.facts.home,
                             .allow_git_config = m->cfg->filesystem.allow_git_config,
                             .deny_write = &p.mounts->protect,
-                            .git_dirs = &p.mounts->git_dirs, .log = &m->log};
+                            .git_dirs = &p.mounts->git_dirs,
+                            .git_protect = &p.mounts->git_protect, .log = &m->log};
         r = broker_new(&bc, sb.pid, &bk, err);
         if (r < 0)
             goto out;

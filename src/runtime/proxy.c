@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ void proxy_conn_link(proxy *px, pconn *c) {
         px->conns->prev = c;
     px->conns = c;
     px->st.active++;
+    membudget_force(&px->fds, PROXY_FDS_PER_CONN);
 }
 
 static void on_trim(evloop *loop, evloop_timer *t, void *userdata) {
@@ -59,6 +61,7 @@ void proxy_conn_unlink(pconn *c) {
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
     px->st.active--;
+    membudget_uncharge(&px->fds, PROXY_FDS_PER_CONN);
     if (px->st.active == 0 && !px->trim_timer && !px->stopped)
         px->trim_timer = evloop_timer_add(px->loop, PROXY_TRIM_DELAY_MS, on_trim, px);
 }
@@ -70,6 +73,43 @@ void proxy_conn_free_later(pconn *c, void *object) {
     if (evloop_defer(px->loop, free, object) < 0) {
         /* leak the inert object rather than risk a use after free */
     }
+}
+
+/* The memory budget's reclaim: closes connections waiting for a request head, the longest
+ * waiting first, never `except` (whose buffer is being grown), until `need` bytes are free. A
+ * linear scan per victim: this only runs when the budget is spent. */
+static size_t reclaim(void *userdata, size_t need, const void *except) {
+    proxy *px = userdata;
+    size_t freed = 0;
+
+    while (freed < need) {
+        pconn *victim = NULL;
+        uint64_t oldest = UINT64_MAX, since;
+        size_t before = px->mem.used;
+
+        for (pconn *c = px->conns; c; c = c->next)
+            if (c != except && c->shed_bytes && c->shed_bytes(c, &since) > 0 && since < oldest) {
+                oldest = since;
+                victim = c;
+            }
+        if (!victim)
+            break;
+        victim->abort(victim);
+        px->st.mem_shed++;
+        freed += before > px->mem.used ? before - px->mem.used : 0;
+    }
+    if (freed > 0 && (px->log->debug || px->log->monitor)) {
+        uint64_t now = evloop_now(px->loop);
+
+        if (now - px->last_shed_log >= 1000) {
+            px->last_shed_log = now;
+            rlog_line(px->log,
+                      "[fence] proxy memory budget (%zu MiB) reached; closing connections "
+                      "that wait for a request head",
+                      px->mem.max >> 20);
+        }
+    }
+    return freed;
 }
 
 typedef struct ptunnel {
@@ -96,7 +136,9 @@ static void ptunnel_abort(pconn *c) {
 int proxy_tunnel(proxy *px, int client_fd, int remote_fd, const void *to_remote,
                  size_t to_remote_len, const void *to_client, size_t to_client_len) {
     tunnel_options o = {.idle_ms = px->opt.tunnel_idle_timeout_ms,
-                        .splice_after = px->opt.splice_after};
+                        .splice_after = px->opt.splice_after,
+                        .mem = &px->mem,
+                        .fds = &px->fds};
     ptunnel *pt = calloc(1, sizeof(*pt));
     int r;
 
@@ -252,7 +294,7 @@ void proxy_log_dial(proxy *px, const char *prefix, const char *host, uint16_t po
 
 /* ---- listeners ------------------------------------------------------------------------------- */
 
-static void refuse(proxy *px, int fd, proxy_kind kind) {
+void proxy_send_busy(int fd) {
     static const char resp[] = "HTTP/1.1 503 Service Unavailable\r\n"
                                "Content-Type: text/plain; charset=utf-8\r\n"
                                "X-Content-Type-Options: nosniff\r\n"
@@ -260,16 +302,22 @@ static void refuse(proxy *px, int fd, proxy_kind kind) {
                                "Content-Length: 35\r\n"
                                "\r\n"
                                "fence proxy: too many connections\n";
+
+    (void) send(fd, resp, sizeof(resp) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void refuse(proxy *px, int fd, proxy_kind kind) {
     uint64_t now = evloop_now(px->loop);
 
     if (kind == PROXY_HTTP)
-        (void) send(fd, resp, sizeof(resp) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        proxy_send_busy(fd);
     safe_close(fd);
     px->st.refused++;
     if ((px->log->debug || px->log->monitor) && now - px->last_limit_log >= 1000) {
         px->last_limit_log = now;
-        rlog_line(px->log, "[fence] proxy connection limit (%u) reached; refusing new connections",
-                  px->opt.max_conns);
+        rlog_line(px->log,
+                  "[fence] proxy connection limit (%llu) reached; refusing new connections",
+                  (unsigned long long) px->st.max_conns);
     }
 }
 
@@ -323,7 +371,7 @@ static int serve(proxy *px, proxy_kind kind, int fd) {
         px->st.filtered++;
         return -EPERM;
     }
-    if (px->st.active >= px->opt.max_conns) {
+    if (px->st.active >= px->st.max_conns || px->fds.used + PROXY_FDS_PER_CONN > px->fds.max) {
         refuse(px, fd, kind);
         return -EBUSY;
     }
@@ -400,12 +448,28 @@ int proxy_add_listener(proxy *p, proxy_kind kind, int fd, fence_error *err) {
     return 0;
 }
 
+/* The connection cap and the fd pool from RLIMIT_NOFILE as it is now (after the caller raised
+ * it): PROXY_FD_RESERVE fds stay for the rest of the supervisor. */
+static void set_fd_limit(proxy *p) {
+    struct rlimit rl;
+    size_t pool = SIZE_MAX;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        pool = rl.rlim_cur > PROXY_FD_RESERVE + PROXY_FDS_PER_CONN
+                       ? (size_t) rl.rlim_cur - PROXY_FD_RESERVE
+                       : PROXY_FDS_PER_CONN;
+    p->fds.max = pool;
+    if (pool / PROXY_FDS_PER_CONN < p->st.max_conns)
+        p->st.max_conns = pool / PROXY_FDS_PER_CONN;
+}
+
 int proxy_start(proxy *p, fence_error *err) {
     if (p->stopped)
         return fence_error_set(err, FENCE_E_STATE, 0, "proxy already stopped");
     if (p->started)
         return 0;
     p->started = true;
+    set_fd_limit(p);
     for (size_t i = 0; i < p->nlisteners; i++) {
         int r = listener_register(&p->listeners[i]);
 
@@ -516,6 +580,7 @@ static void fill_defaults(proxy_options *o, const proxy_options *in) {
     if (o->field == 0)                                                                             \
     o->field = (value)
     DEF(max_conns, PROXY_MAX_CONNS);
+    DEF(mem_budget, PROXY_MEM_BUDGET);
     DEF(header_timeout_ms, PROXY_HEADER_TIMEOUT_MS);
     DEF(keepalive_timeout_ms, PROXY_KEEPALIVE_TIMEOUT_MS);
     DEF(connect_timeout_ms, PROXY_CONNECT_TIMEOUT_MS);
@@ -540,6 +605,9 @@ int proxy_new(evloop *loop, const struct fence_config *cfg, const rlog *log,
     p->loop = loop;
     p->log = log ? log : &silent;
     fill_defaults(&p->opt, opts);
+    p->st.max_conns = p->opt.max_conns;
+    p->mem = (membudget){.max = p->opt.mem_budget, .reclaim = reclaim, .userdata = p};
+    p->fds = (membudget){.max = SIZE_MAX};
     p->cfg = cfg ? fence_config_copy(cfg) : NULL;
     if (cfg && !p->cfg) {
         free(p);
@@ -593,4 +661,7 @@ void proxy_free(proxy *p) {
 void proxy_get_stats(const proxy *p, proxy_stats *ret) {
     *ret = p->st;
     ret->dns_pending = dns_pending(p->dns);
+    ret->mem_used = p->mem.used;
+    ret->mem_peak = p->mem.peak;
+    ret->mem_denied = p->mem.denied;
 }

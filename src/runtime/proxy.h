@@ -15,8 +15,20 @@
  * through the rlog given at creation.
  *
  * Limits: at most max_conns connections at a time (client connections and established tunnels
- * each count once); beyond that new clients get "503 Service Unavailable" (HTTP) or are closed
- * (SOCKS5). Every phase has a timeout (see proxy_options).
+ * each count once), fewer when the fd limit is lower: proxy_start() reads RLIMIT_NOFILE (the
+ * caller raises the soft limit first, as netrun does), keeps PROXY_FD_RESERVE fds for the rest
+ * of the supervisor (broker, exec supervisor, relays, DNS) and counts PROXY_FDS_PER_CONN per
+ * connection; a tunnel splices only while the pool has room for its pipe (else it copies).
+ * Beyond the cap new clients get "503 Service Unavailable" (HTTP) or are closed (SOCKS5).
+ *
+ * Memory: every parse buffer and tunnel copy buffer is charged to one budget (mem_budget,
+ * PROXY_MEM_BUDGET by default) while it exists; buffers are allocated on first use and freed
+ * when a connection waits with nothing queued. A buffer that would pass the budget first sheds
+ * the connections waiting for a request head (oldest first: slow-header clients), then, if still
+ * short, is refused: an HTTP client waiting for its head gets 503 and is closed, a connection in
+ * an exchange is closed, a tunnel direction splices instead (no user memory) or ends. So the
+ * supervisor's heap stays bounded however many slow clients the sandbox opens, and a normal
+ * request still gets through. Every phase has a timeout (see proxy_options).
  *
  * The process must ignore or block SIGPIPE for the fast splice(2) relay path to be used (the
  * manager does); otherwise tunnels fall back to the copy path, which never raises it.
@@ -40,6 +52,9 @@ typedef enum proxy_kind {
 } proxy_kind;
 
 #define PROXY_MAX_CONNS              8192
+#define PROXY_MEM_BUDGET             (64u << 20) /* bytes of connection buffers, all together */
+#define PROXY_FD_RESERVE             256         /* fds left to the rest of the supervisor */
+#define PROXY_FDS_PER_CONN           2           /* client socket + origin socket */
 #define PROXY_HEADER_TIMEOUT_MS      10000   /* request head complete (Go's ReadHeaderTimeout) */
 #define PROXY_KEEPALIVE_TIMEOUT_MS   60000   /* idle client connection between requests */
 #define PROXY_CONNECT_TIMEOUT_MS     10000   /* DNS + TCP connect, then 502 (Go: 10 s dial) */
@@ -50,6 +65,7 @@ typedef enum proxy_kind {
 
 typedef struct proxy_options {
     unsigned max_conns;         /* 0 = PROXY_MAX_CONNS */
+    size_t mem_budget;          /* 0 = PROXY_MEM_BUDGET */
     unsigned header_timeout_ms; /* 0 = default, for each of these */
     unsigned keepalive_timeout_ms;
     unsigned connect_timeout_ms;
@@ -78,6 +94,11 @@ typedef struct proxy_stats {
     uint64_t bytes_to_remote; /* through tunnels */
     uint64_t bytes_to_client;
     uint64_t dns_pending;
+    uint64_t max_conns;  /* the cap in force (max_conns, lowered to the fd limit) */
+    uint64_t mem_used;   /* bytes of buffers charged to the budget now */
+    uint64_t mem_peak;   /* the most ever charged (never above mem_budget) */
+    uint64_t mem_shed;   /* connections closed to free memory (waiting for a head) */
+    uint64_t mem_denied; /* buffers refused by the budget */
 } proxy_stats;
 
 /* Creates a proxy on loop for the network policy of cfg (copied). log is borrowed and must

@@ -31,6 +31,9 @@ struct pconn {
     proxy *px;
     /* Closes everything at once (proxy_stop); must unlink the connection. */
     void (*abort)(pconn *c);
+    /* Bytes of budget the connection holds when it may be shed to free memory (it is waiting
+     * for a request head), with since when it waits; 0 otherwise. NULL = never shed. */
+    size_t (*shed_bytes)(const pconn *c, uint64_t *ret_since);
 };
 
 typedef struct proxy_listener {
@@ -64,6 +67,9 @@ struct proxy {
 
     pconn *conns;
     proxy_stats st;
+    membudget mem; /* connection buffers (proxy.h, "Memory") */
+    membudget fds; /* PROXY_FDS_PER_CONN per connection + 2 per splice pipe */
+    uint64_t last_shed_log;
 };
 
 void proxy_conn_link(proxy *px, pconn *c);
@@ -102,6 +108,9 @@ void proxy_format_duration(uint64_t ms, char buf[static 48]);
 /* Options as dialled: connect timeout from the proxy options. */
 int proxy_dial(proxy *px, const char *host, uint16_t port, unsigned flags, dial_cb cb,
                void *userdata, dial **ret);
+
+/* Sends the 503 "too many connections" answer to an HTTP client (does not close fd). */
+void proxy_send_busy(int fd);
 
 int http_conn_new(proxy *px, int fd);
 int socks_conn_new(proxy *px, int fd);

@@ -52,6 +52,7 @@ struct tunnel {
     tdir dir[2]; /* dir[0]: a -> b, dir[1]: b -> a */
     int64_t splice_after;
     uint64_t idle_ms;
+    membudget *mem, *fds;
     uint64_t last_activity;
     evloop_timer *idle_timer;
     evloop_timer *yield_timer;
@@ -78,9 +79,32 @@ static bool sigpipe_safe(void) {
     return pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0 && sigismember(&cur, SIGPIPE) == 1;
 }
 
-static void dir_release(tdir *d) {
+/* Copy buffers are charged to the memory budget while they exist, pipes to the fd pool. */
+static int buf_alloc(tunnel *t, tdir *d) {
+    if (membudget_charge(t->mem, d->cap, NULL) < 0)
+        return -ENOMEM;
+    d->buf = malloc(d->cap);
+    if (!d->buf) {
+        membudget_uncharge(t->mem, d->cap);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static void buf_free(tunnel *t, tdir *d) {
+    if (!d->buf)
+        return;
     free(d->buf);
+    membudget_uncharge(t->mem, d->cap);
     d->buf = NULL;
+    d->off = d->len = 0;
+    d->cap = TUNNEL_COPY_BUF;
+}
+
+static void dir_release(tunnel *t, tdir *d) {
+    buf_free(t, d);
+    if (d->pipe[0] >= 0)
+        membudget_uncharge(t->fds, 2);
     d->pipe[0] = safe_close(d->pipe[0]);
     d->pipe[1] = safe_close(d->pipe[1]);
 }
@@ -95,7 +119,7 @@ static void finish(tunnel *t, tunnel_end how) {
     for (int i = 0; i < 2; i++) {
         (void) evloop_del(t->loop, t->end[i].fd);
         t->end[i].fd = safe_close(t->end[i].fd);
-        dir_release(&t->dir[i]);
+        dir_release(t, &t->dir[i]);
     }
     if (t->idle_timer)
         evloop_timer_cancel(t->loop, t->idle_timer);
@@ -116,15 +140,24 @@ static bool splice_due(const tunnel *t, const tdir *d) {
            d->total >= (uint64_t) t->splice_after;
 }
 
-static int try_splice_mode(tunnel *t, tdir *d) {
+/* Switches an empty copy-mode direction to splice when it is due, or at once when `now` (its
+ * buffer could not be charged to the memory budget: a pipe costs no user memory). Returns
+ * whether the direction is spliced. */
+static bool try_splice_mode(tunnel *t, tdir *d, bool now) {
     int p[2];
     int sz;
 
-    if (!splice_due(t, d) || d->len > 0)
-        return 0;
-    if (!sigpipe_safe() || pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
+    if (d->spliced || d->no_splice || t->splice_after < 0 || d->len > 0 ||
+        !(now || splice_due(t, d)))
+        return d->spliced;
+    if (!sigpipe_safe() || membudget_charge(t->fds, 2, NULL) < 0) {
         d->no_splice = true;
-        return 0;
+        return false;
+    }
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
+        membudget_uncharge(t->fds, 2);
+        d->no_splice = true;
+        return false;
     }
     /* A bigger pipe means fewer system calls per megabyte. Unprivileged users over
      * fs.pipe-user-pages-soft get EPERM here and keep the default size, which still works. */
@@ -134,10 +167,8 @@ static int try_splice_mode(tunnel *t, tdir *d) {
     d->pipe[1] = p[1];
     d->pipe_cap = sz > 0 ? (size_t) sz : 65536;
     d->spliced = true;
-    free(d->buf);
-    d->buf = NULL;
-    d->off = d->len = 0;
-    return 0;
+    buf_free(t, d);
+    return true;
 }
 
 static void shut_if_drained(tdir *d) {
@@ -170,15 +201,18 @@ static ssize_t copy_step(tunnel *t, tdir *d, bool *progress) {
             return -errno;
         }
     }
+    if (d->len == 0 && d->buf && d->cap != TUNNEL_COPY_BUF)
+        buf_free(t, d); /* a preloaded buffer of another size: read into a standard one */
     if (d->off > 0 && d->off + d->len == d->cap) {
         memmove(d->buf, d->buf + d->off, d->len);
         d->off = 0;
     }
     if (!d->eof && d->in->readable && (!d->buf || d->off + d->len < d->cap) && !splice_due(t, d)) {
-        if (!d->buf) {
-            d->buf = malloc(d->cap);
-            if (!d->buf)
+        if (!d->buf && buf_alloc(t, d) < 0) {
+            if (!try_splice_mode(t, d, true))
                 return -ENOMEM;
+            *progress = true; /* the next step splices */
+            return moved;
         }
         n = recv(d->in->fd, d->buf + d->off + d->len, d->cap - d->off - d->len, MSG_DONTWAIT);
         if (n > 0) {
@@ -241,16 +275,18 @@ static int pump(tunnel *t, tdir *d) {
         bool progress = false;
         ssize_t moved;
 
-        if (!d->spliced)
-            (void) try_splice_mode(t, d);
+        (void) try_splice_mode(t, d, false);
         moved = d->spliced ? splice_step(t, d, &progress) : copy_step(t, d, &progress);
         if (moved < 0)
             return (int) moved;
         d->total += (uint64_t) moved;
         budget += (uint64_t) moved;
         shut_if_drained(d);
-        if (!progress)
+        if (!progress) {
+            if (d->len == 0)
+                buf_free(t, d); /* waiting with nothing queued: hold no memory */
             return 0;
+        }
         t->last_activity = evloop_now(t->loop);
         if (budget >= TUNNEL_BUDGET)
             return 1;
@@ -319,13 +355,11 @@ static void on_idle(evloop *loop, evloop_timer *timer, void *userdata) {
         finish(t, TUNNEL_END_ERROR);
 }
 
-static int dir_preload(tdir *d, const void *data, size_t n) {
+static int dir_preload(tunnel *t, tdir *d, const void *data, size_t n) {
     if (n == 0)
         return 0;
-    if (n > d->cap)
-        d->cap = n;
-    d->buf = malloc(d->cap);
-    if (!d->buf)
+    d->cap = n; /* exactly: copy_step replaces it with a standard buffer once it is sent */
+    if (buf_alloc(t, d) < 0)
         return -ENOMEM;
     memcpy(d->buf, data, n);
     d->len = n;
@@ -348,12 +382,14 @@ int tunnel_new(evloop *loop, int fd_a, int fd_b, const void *to_b, size_t to_b_l
                 .in = &t->end[i], .out = &t->end[1 - i], .cap = TUNNEL_COPY_BUF, .pipe = {-1, -1}};
     t->splice_after = opts && opts->splice_after ? opts->splice_after : TUNNEL_SPLICE_AFTER;
     t->idle_ms = opts ? opts->idle_ms : 0;
+    t->mem = opts ? opts->mem : NULL;
+    t->fds = opts ? opts->fds : NULL;
     t->last_activity = evloop_now(loop);
     t->done = done;
     t->userdata = userdata;
-    r = dir_preload(&t->dir[0], to_b, to_b_len);
+    r = dir_preload(t, &t->dir[0], to_b, to_b_len);
     if (r == 0)
-        r = dir_preload(&t->dir[1], to_a, to_a_len);
+        r = dir_preload(t, &t->dir[1], to_a, to_a_len);
     if (r == 0 && t->idle_ms > 0) {
         t->idle_timer = evloop_timer_add(loop, t->idle_ms, on_idle, t);
         if (!t->idle_timer)
@@ -378,8 +414,8 @@ int tunnel_new(evloop *loop, int fd_a, int fd_b, const void *to_b, size_t to_b_l
             evloop_timer_cancel(loop, t->idle_timer);
         if (t->yield_timer)
             evloop_timer_cancel(loop, t->yield_timer);
-        free(t->dir[0].buf);
-        free(t->dir[1].buf);
+        buf_free(t, &t->dir[0]);
+        buf_free(t, &t->dir[1]);
         free(t);
         return r;
     }

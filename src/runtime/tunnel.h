@@ -10,10 +10,12 @@
  * - Backpressure: a direction reads from its source only while it has room, so a slow reader
  *   slows the writer down through TCP instead of growing memory.
  * - Two relay modes per direction. Copy mode moves data through a small user-space buffer,
- *   allocated on first use. Once a direction has carried TUNNEL_SPLICE_AFTER bytes it switches
- *   (when its buffer is empty) to splice(2) through a pipe, which moves pages without copying
- *   them through user space: bulk transfers run near the loopback limit while the many small
- *   connections of a build cost neither pipe fds nor pipe memory.
+ *   allocated on first use and freed whenever it is empty and the direction waits (charged to
+ *   an optional memory budget; when the budget refuses it, the direction splices at once). Once a
+ * direction has carried TUNNEL_SPLICE_AFTER bytes it switches (when its buffer is empty) to
+ * splice(2) through a pipe, which moves pages without copying them through user space: bulk
+ * transfers run near the loopback limit while the many small connections of a build cost neither
+ * pipe fds nor pipe memory.
  * - Edge-triggered registration with cached readiness, so the loop makes no epoll_ctl calls
  *   while data flows; a direction that used up its per-callback budget yields to other
  *   connections through a zero-delay timer instead of starving them.
@@ -25,6 +27,7 @@
 #include <stdint.h>
 
 #include "runtime/evloop.h"
+#include "runtime/iobuf.h"
 
 typedef struct tunnel tunnel;
 
@@ -37,6 +40,8 @@ typedef struct tunnel tunnel;
 typedef struct tunnel_options {
     uint64_t idle_ms;     /* 0 = no idle timeout */
     int64_t splice_after; /* 0 = TUNNEL_SPLICE_AFTER; < 0 = never splice */
+    membudget *mem;       /* copy buffers are charged here (NULL = unbounded) */
+    membudget *fds;       /* each splice pipe charges 2 fds here; refused = stay in copy mode */
 } tunnel_options;
 
 typedef struct tunnel_stats {

@@ -3,19 +3,23 @@
  * degrade: runs a program on a "host" that lacks Landlock and/or seccomp, for the tests of
  * fence's fail-closed refusal and --allow-degraded (test_sandbox_degraded.py).
  *
- *   degrade [no-landlock] [no-seccomp] -- PROGRAM [ARGS...]
+ *   degrade [no-landlock] [no-seccomp] [no-procfs] -- PROGRAM [ARGS...]
  *
  * It installs a seccomp filter that answers the way such a kernel does, then execs PROGRAM:
  *   no-landlock  landlock_create_ruleset/add_rule/restrict_self -> ENOSYS
  *                (CONFIG_SECURITY_LANDLOCK=n)
  *   no-seccomp   seccomp() -> ENOSYS and prctl(PR_GET_SECCOMP / PR_SET_SECCOMP) -> EINVAL
  *                (CONFIG_SECCOMP=n)
+ *   no-procfs    a fresh procfs refused with EPERM, as in containers that mask parts of /proc:
+ *                fsmount() with fence's procfs attributes (nosuid, nodev, noexec; no other
+ *                mount fence makes has exactly these) -> EPERM
  * Everything else is allowed. The filter is stacked below whatever fence installs, so it also
  * shows inside the sandbox as one filter (Seccomp_filters in /proc/self/status).
  */
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/mount.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -45,19 +49,21 @@ static void put(unsigned short code, unsigned k, unsigned char jt, unsigned char
 #define IF_RET(k, v) (put(BPF_JMP | BPF_JEQ | BPF_K, (k), 0, 1), RET(v))
 
 static int usage(void) {
-    fprintf(stderr, "usage: degrade [no-landlock] [no-seccomp] -- PROGRAM [ARGS...]\n");
+    fprintf(stderr, "usage: degrade [no-landlock] [no-seccomp] [no-procfs] -- PROGRAM [ARGS...]\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
     struct sock_fprog prog = {.filter = f};
-    int no_landlock = 0, no_seccomp = 0, i;
+    int no_landlock = 0, no_seccomp = 0, no_procfs = 0, i;
 
     for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (strcmp(argv[i], "no-landlock") == 0)
             no_landlock = 1;
         else if (strcmp(argv[i], "no-seccomp") == 0)
             no_seccomp = 1;
+        else if (strcmp(argv[i], "no-procfs") == 0)
+            no_procfs = 1;
         else
             return usage();
     }
@@ -72,6 +78,13 @@ int main(int argc, char **argv) {
         IF_RET(__NR_landlock_create_ruleset, SECCOMP_RET_ERRNO | ENOSYS);
         IF_RET(__NR_landlock_add_rule, SECCOMP_RET_ERRNO | ENOSYS);
         IF_RET(__NR_landlock_restrict_self, SECCOMP_RET_ERRNO | ENOSYS);
+    }
+    if (no_procfs) {
+        /* fsmount: anything else is allowed once the attributes are loaded into A */
+        put(BPF_JMP | BPF_JEQ | BPF_K, __NR_fsmount, 0, 4);
+        LOAD(args[2]);
+        IF_RET(MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, SECCOMP_RET_ERRNO | EPERM);
+        RET(SECCOMP_RET_ALLOW);
     }
     if (no_seccomp) {
         IF_RET(__NR_seccomp, SECCOMP_RET_ERRNO | ENOSYS);

@@ -100,5 +100,5 @@ def test_bad_values(env_self):
                                "without a network namespace")
     p = env_self.fence("--allow-degraded", "no-landlock,bogus", "true")
     assert p.returncode == 1
-    assert p.stderr == ('Error: invalid --allow-degraded "bogus" (expected no-landlock or '
-                        'no-seccomp)\n')
+    assert p.stderr == ('Error: invalid --allow-degraded "bogus" (expected no-landlock, '
+                        'no-seccomp or host-proc)\n')

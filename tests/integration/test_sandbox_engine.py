@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from sandbox_util import chown_tree, host, sandbox, sandbox_popen
+from conftest import require
+from sandbox_util import HELPERS, chown_tree, host, sandbox, sandbox_argv, sandbox_popen
 
 
 def test_exit_status(env):
@@ -274,6 +275,64 @@ def test_expose_host_path(env):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a test filesystem")
+def test_expose_rw_keeps_dangerous_paths_readonly(env):
+    """Finding 9: --expose-host-path-rw over the workspace makes it writable, but .git/config,
+    .git/hooks and denyWrite entries below it stay read-only."""
+    subprocess.run(["git", "init", "-q", str(env.work)], check=True)
+    (env.work / ".git" / "hooks").mkdir(exist_ok=True)
+    env.write(".env", "SECRET=1\n")
+    chown_tree(env, env.work)
+    config = (env.work / ".git" / "config").read_text()
+    attack = ("echo x > plain && echo plain-ok; echo x >> .git/config && echo CONFIG; "
+              "echo x > .git/hooks/a.sample && echo HOOK; echo x >> .env && echo ENV; exit 0")
+    c = host(env, attack)
+    assert "CONFIG" in c.stdout and "HOOK" in c.stdout  # control: writable without fence
+    (env.work / ".git" / "config").write_text(config)
+    (env.work / ".git" / "hooks" / "a.sample").unlink()
+    env.write(".env", "SECRET=1\n")
+    p = sandbox(env, attack, {"filesystem.denyWrite": ["./.env"]},
+                extra=["--expose-host-path-rw", str(env.work)])
+    assert "plain-ok" in p.stdout, p.stderr  # the exposure is in effect
+    assert "CONFIG" not in p.stdout and "HOOK" not in p.stdout and "ENV" not in p.stdout
+    assert (env.work / ".git" / "config").read_text() == config
+    assert not (env.work / ".git" / "hooks" / "a.sample").exists()
+    assert (env.work / ".env").read_text() == "SECRET=1\n"
+
+
+def _degrade(env, levels, command, flags=()):
+    require((HELPERS / "degrade").exists(), "tests/helpers/degrade built")
+    return env.run([str(HELPERS / "degrade"), *levels, "--",
+                    *sandbox_argv(env, command, extra=flags)])
+
+
+PROCS = "ls /proc | grep -c '^[0-9]'"
+
+
+def test_host_proc_fallback_is_a_named_level(env):
+    """Finding 11: where a fresh /proc is refused (degrade no-procfs fails fence's procfs
+    fsmount with EPERM, as containers do), fence refuses unless --allow-degraded=host-proc,
+    and then says once that /proc is the host's."""
+    p = _degrade(env, ["no-procfs"], f"echo RAN; {PROCS}")
+    assert p.returncode == 1 and "RAN" not in p.stdout
+    err = [l for l in p.stderr.splitlines() if not l.startswith("==")]
+    assert len(err) == 1 and err[0].startswith("Error: failed to start command"), p.stderr
+    assert "refuses a fresh /proc" in err[0] and "--allow-degraded=host-proc" in err[0]
+
+    p = _degrade(env, ["no-procfs"], f"echo RAN; {PROCS}", ["--allow-degraded=host-proc"])
+    assert p.returncode == 0, p.stderr
+    assert "RAN" in p.stdout
+    # the fallback is real: the host's processes are visible (what the level gives up)
+    assert int(p.stdout.split()[1]) > 5
+    banner = [l for l in p.stderr.splitlines() if "WARNING" in l]
+    assert len(banner) == 1 and '"host-proc"' in banner[0], p.stderr
+
+    # where procfs works the level changes nothing: a fresh /proc, no banner
+    p = _degrade(env, [], f"echo RAN; {PROCS}", ["--allow-degraded=host-proc"])
+    assert p.returncode == 0, p.stderr
+    assert int(p.stdout.split()[1]) <= 5
+    assert "WARNING" not in p.stderr
+
+
 def test_other_filesystems_visible(env):
     import tempfile
     from pathlib import Path

@@ -121,6 +121,24 @@ static void test_create_denied(void **state) {
         {"/w/secret", FSPOL_CREATE_DIR, false, true},
         {"/w/secret/a", FSPOL_CREATE_FILE, false, true},
         {"/tmp/.bashrc", FSPOL_CREATE_FILE, false, false},
+        /* review1 finding 2: .git only by mkdir, anywhere */
+        {"/w/.git", FSPOL_CREATE_FILE, false, true},
+        {"/w/.git", FSPOL_RENAME_FILE, false, true},
+        {"/w/sub/.git", FSPOL_CREATE_FILE, false, true},
+        {"/tmp/r/.git", FSPOL_CREATE_SYMLINK, false, true},
+        {"/tmp/r/.git", FSPOL_CREATE_DIR, false, false},
+        {"/tmp/r/.git/hooks/post-checkout", FSPOL_CREATE_FILE, false, true},
+        {"/w/.git/commondir", FSPOL_CREATE_FILE, false, true},
+        {"/w/.git/gitdir", FSPOL_RENAME_FILE, false, true},
+        {"/w/.git/config.worktree", FSPOL_CREATE_FILE, true, true},
+        {"/w/.git/worktrees/x/commondir", FSPOL_CREATE_FILE, false, true},
+        /* ~/.config/git/config and what would bring one */
+        {"/h/.config/git/config", FSPOL_CREATE_FILE, false, true},
+        {"/h/.config/git", FSPOL_RENAME_DIR, false, true},
+        {"/h/.config", FSPOL_CREATE_SYMLINK, false, true},
+        {"/h/.config/git", FSPOL_CREATE_DIR, false, false},
+        {"/h/.config/git/ignore", FSPOL_CREATE_FILE, false, false},
+        {"/h/.config/gitx", FSPOL_RENAME_DIR, false, false},
     };
 
     (void) state;
@@ -155,6 +173,26 @@ static void test_create_denied_git_config(void **state) {
         const char *why = fspol_create_denied(&p, cases[i].path, FSPOL_CREATE_FILE);
         if ((why != NULL) != cases[i].denied)
             fail_msg("%s: got %s", cases[i].path, why ? why : "allowed");
+    }
+    {
+        /* a new repository's control files are its own, like its config */
+        fspol_protect p = {.workspace = "/w", .home = "/h", .git_dirs = &git_dirs};
+        assert_null(fspol_create_denied(&p, "/w/new/.git/commondir", FSPOL_CREATE_FILE));
+        assert_non_null(fspol_create_denied(&p, "/w/.git/commondir", FSPOL_CREATE_FILE));
+    }
+    {
+        /* git_protect: a hooksPath directory may be made, nothing in it nor above it brought */
+        static char *gp[] = {"/w/.husky/_", "/s/repo.git/config", NULL};
+        static const strv prot = {.v = gp, .n = 2};
+        fspol_protect p = {.workspace = "/w", .home = "/h", .git_protect = &prot};
+        assert_null(fspol_create_denied(&p, "/w/.husky/_", FSPOL_CREATE_DIR));
+        assert_non_null(fspol_create_denied(&p, "/w/.husky/_/pre-commit", FSPOL_CREATE_FILE));
+        assert_non_null(fspol_create_denied(&p, "/w/.husky", FSPOL_RENAME_DIR));
+        assert_non_null(fspol_create_denied(&p, "/w/.husky", FSPOL_CREATE_SYMLINK));
+        assert_null(fspol_create_denied(&p, "/w/.husky", FSPOL_CREATE_DIR));
+        assert_null(fspol_create_denied(&p, "/w/.husky/pre-commit", FSPOL_CREATE_FILE));
+        assert_non_null(fspol_create_denied(&p, "/s/repo.git/config", FSPOL_RENAME_FILE));
+        assert_null(fspol_create_denied(&p, "/s/repo.git/configx", FSPOL_CREATE_FILE));
     }
     {
         /* without the list every repository counts as existing */

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "enforce/linux/gitscan.h"
 #include "policy/fspol.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -102,7 +103,92 @@ typedef struct builder {
     const host_facts *f;
     mntplan *p;
     strv tmp_ro; /* read-only paths below /tmp: bound after the private /tmp is mounted */
+    char fail[700]; /* why the plan is refused (with -EOVERFLOW): a protecting scan truncated */
 } builder;
+
+/* Escape class 3 (anchors.md §5): a symlink in a directory this user can write may have
+ * been planted by an earlier sandboxed run (~/.npm/_logs -> ~) to turn a later run's writable
+ * entry into the home directory. A writable entry follows a symlink only when the directory
+ * holding the link is not the user's to write (usr-merge /lib -> usr/lib, /var/run -> /run);
+ * otherwise the entry is skipped with a warning. path is absolute and clean, canonical its
+ * resolved form. Returns 1 to follow, 0 when skipped, or -errno. */
+static int links_trusted(builder *b, const char *path, const char *canonical, const char *why) {
+    const host_facts *f = b->f;
+    _cleanup_free_ char *cur = NULL, *link = NULL, *target = NULL;
+    const char *p = path;
+    char line[1200];
+    int w = 0;
+
+    if (streq(path, canonical))
+        return 1; /* no symlink on the way (the canonical form of such a path is itself) */
+    cur = strdup("/");
+    if (!cur)
+        return -ENOMEM;
+    while (*p) {
+        const char *end;
+        _cleanup_free_ char *name = NULL, *cand = NULL;
+        hostfs_entry e = {0};
+        int r;
+
+        while (*p == '/')
+            p++;
+        end = strchrnul(p, '/');
+        if (end == p)
+            break;
+        name = strndup(p, (size_t) (end - p));
+        if (!name)
+            return -ENOMEM;
+        p = end;
+        if (streq(name, "."))
+            continue;
+        cand = streq(name, "..") ? path_dir(cur) : path_join(cur, name);
+        if (!cand)
+            return -ENOMEM;
+        r = f->fs->resolve(f->fs_data, cand, &e);
+        if (r == -ENOMEM)
+            return r;
+        if (r < 0) {
+            w = r; /* the whole path resolved a moment ago: something is changing it */
+            link = TAKE_PTR(cand);
+            break;
+        }
+        if (!streq(name, "..") && !streq(e.canonical, cand)) {
+            w = f->fs->user_writable(f->fs_data, cur, f->uid, f->gid);
+            if (w != 0) {
+                link = TAKE_PTR(cand);
+                target = e.canonical;
+                break;
+            }
+        }
+        free(cur);
+        cur = e.canonical;
+    }
+    if (!link)
+        return 1;
+    if (w < 0 && !target)
+        snprintf(line, sizeof(line),
+                 "[fence] WARNING: %s: skipping '%s' ('%s' changed while planning: %s)", why, path,
+                 link, strerror(-w));
+    else
+        snprintf(line, sizeof(line),
+                 "[fence] WARNING: %s: skipping '%s': %s%s%sa symlink to '%s' in a directory "
+                 "this user can write (an earlier sandboxed run may have planted it); name the "
+                 "target itself to allow it",
+                 why, path, streq(link, path) ? "" : "'", streq(link, path) ? "" : link,
+                 streq(link, path) ? "" : "' is ", target);
+    return strv_push(&b->p->warnings, line) < 0 ? -ENOMEM : 0;
+}
+
+/* A scan the protection relies on stopped at its budget: refuse rather than leave what it did
+ * not see writable (review1 finding 3). */
+static int refuse_truncated(builder *b, const char *what, const char *where) {
+    snprintf(b->fail, sizeof(b->fail),
+             "%s stopped after %d entries at '%s', so what lies beyond could not be protected; "
+             "make fewer paths writable (allowWrite a subdirectory) or narrow the pattern, or "
+             "remove the directory holding most entries",
+             what, PROBE_GLOB_MAX_ENTRIES, where);
+    return -EOVERFLOW;
+}
 
 /* Resolves one absolute path and adds its canonical form; a missing path is noted. */
 static int add_resolved(builder *b, pset *out, const char *path, const char *why) {
@@ -116,10 +202,17 @@ static int add_resolved(builder *b, pset *out, const char *path, const char *why
     }
     if (r < 0)
         return r;
+    if (streq(why, "allowWrite")) {
+        r = links_trusted(b, path, e.canonical, why);
+        if (r <= 0) {
+            free(e.canonical);
+            return r;
+        }
+    }
     /* A writable path reached through a symlink that lives in the workspace may have been
      * planted by an earlier sandboxed run ("build -> ~/.ssh"): never follow it out. */
-    if (streq(why, "allowWrite") && !streq(e.canonical, path) &&
-        path_is_under(path, b->f->cwd) && !path_is_under(e.canonical, b->f->cwd)) {
+    if (streq(why, "allowWrite") && !streq(e.canonical, path) && path_is_under(path, b->f->cwd) &&
+        !path_is_under(e.canonical, b->f->cwd)) {
         char line[600];
         snprintf(line, sizeof(line),
                  "%s: skipping '%s' (a symlink in the workspace to '%s' outside it)", why, path,
@@ -149,7 +242,11 @@ static int expand(builder *b, const strv *list, pset *out, const char *why) {
             for (size_t j = 0; r >= 0 && j < matches.n; j++)
                 r = add_resolved(b, out, matches.v[j], why);
             if (r >= 0 && truncated)
-                r = note(b->p, "glob '%s' stopped after too many entries", norm);
+                r = streq(why, "denyRead") || streq(why, "denyWrite")
+                            ? refuse_truncated(b, streq(why, "denyRead") ? "the denyRead glob"
+                                                                         : "the denyWrite glob",
+                                               norm)
+                            : note(b->p, "glob '%s' stopped after too many entries", norm);
             strv_done(&matches);
         }
         if (r < 0)
@@ -259,7 +356,8 @@ static int plan_allowlist_root(builder *b) {
                 for (k = 0; k < ro.paths.n && !streq(ro.paths.v[k], path); k++)
                     ;
                 r = add_op(b->p, MNTOP_BIND,
-                           MNTF_RO | MNTF_CREATE | (k < ro.paths.n && !ro.is_dir[k] ? MNTF_FILE : 0),
+                           MNTF_RO | MNTF_CREATE |
+                                   (k < ro.paths.n && !ro.is_dir[k] ? MNTF_FILE : 0),
                            0, path, path, "read allowlist");
             }
     pset_done(&ro);
@@ -269,9 +367,9 @@ static int plan_allowlist_root(builder *b) {
 static int plan_dev(builder *b) {
     static const char *const core[] = {"null", "zero", "full", "random", "urandom", "tty"};
     static const char *const links[][2] = {
-        {"/proc/self/fd", "/dev/fd"},      {"/proc/self/fd/0", "/dev/stdin"},
-        {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
-        {"pts/ptmx", "/dev/ptmx"},
+            {"/proc/self/fd", "/dev/fd"},       {"/proc/self/fd/0", "/dev/stdin"},
+            {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+            {"pts/ptmx", "/dev/ptmx"},
     };
     const struct fence_config *cfg = b->in->cfg;
     const char *mode = cfg->devices.mode;
@@ -296,9 +394,8 @@ static int plan_dev(builder *b) {
         if (!path_is_under(path, "/dev") || streq(path, "/dev"))
             r = note(b->p, "devices.allow: skipping '%s' (not below /dev)", path);
         else
-            r = add_op(b->p, MNTOP_BIND,
-                       MNTF_DEV | MNTF_CREATE | (allow.is_dir[i] ? 0 : MNTF_FILE), 0, path, path,
-                       "devices.allow");
+            r = add_op(b->p, MNTOP_BIND, MNTF_DEV | MNTF_CREATE | (allow.is_dir[i] ? 0 : MNTF_FILE),
+                       0, path, path, "devices.allow");
     }
     pset_done(&allow);
     if (r >= 0)
@@ -315,7 +412,8 @@ static int plan_dev(builder *b) {
 static int plan_proc_tmp(builder *b) {
     static const char *const covered[] = {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq",
                                           "/proc/bus"};
-    int r = add_op(b->p, MNTOP_PROC, MNTF_CREATE, 0, NULL, "/proc", "fresh /proc");
+    int r = add_op(b->p, MNTOP_PROC, MNTF_CREATE | (b->in->allow_host_proc ? MNTF_HOST_PROC : 0), 0,
+                   NULL, "/proc", "fresh /proc");
 
     /* writable in a fresh procfs but global to the host: keep them read-only */
     for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(covered); i++)
@@ -343,7 +441,9 @@ static int plan_writable(builder *b, pset *w) {
         if (!norm)
             r = -ENOMEM;
         else if (b->f->fs->resolve(b->f->fs_data, norm, &e) == 0) {
-            r = pset_add(&defaults, e.canonical, e.is_dir);
+            r = links_trusted(b, norm, e.canonical, "default write path");
+            if (r > 0)
+                r = pset_add(&defaults, e.canonical, e.is_dir);
             free(e.canonical);
         }
     }
@@ -351,8 +451,7 @@ static int plan_writable(builder *b, pset *w) {
         r = pset_add(w, defaults.paths.v[i], defaults.is_dir[i]);
     pset_done(&defaults);
     /* a workspace below /tmp stays visible (read-only unless allowed) despite the private /tmp */
-    if (r >= 0 && !b->p->allowlist && path_is_under(b->f->cwd, "/tmp") &&
-        !streq(b->f->cwd, "/tmp"))
+    if (r >= 0 && !b->p->allowlist && path_is_under(b->f->cwd, "/tmp") && !streq(b->f->cwd, "/tmp"))
         r = strv_push(&b->tmp_ro, b->f->cwd);
     for (size_t d = 0; r >= 0 && d < 64; d++)
         for (size_t i = 0; r >= 0 && i < w->paths.n; i++) {
@@ -366,8 +465,8 @@ static int plan_writable(builder *b, pset *w) {
             }
             r = strv_push(&b->p->writable, path);
             if (r >= 0 && !streq(path, "/"))
-                r = add_op(b->p, MNTOP_BIND, MNTF_CREATE | (w->is_dir[i] ? 0 : MNTF_FILE), 0,
-                           path, path, "allowWrite");
+                r = add_op(b->p, MNTOP_BIND, MNTF_CREATE | (w->is_dir[i] ? 0 : MNTF_FILE), 0, path,
+                           path, "allowWrite");
         }
     for (size_t i = 0; r >= 0 && i < b->tmp_ro.n; i++) {
         const char *path = b->tmp_ro.v[i];
@@ -421,8 +520,8 @@ static int oset_add(oset *s, const char *path, int strength, bool is_dir, const 
         s->v = v;
         s->cap = cap;
     }
-    s->v[s->n] = (overlay){.path = strdup(path), .strength = strength, .is_dir = is_dir,
-                           .why = why};
+    s->v[s->n] =
+            (overlay){.path = strdup(path), .strength = strength, .is_dir = is_dir, .why = why};
     if (!s->v[s->n].path)
         return -ENOMEM;
     s->n++;
@@ -444,11 +543,43 @@ static bool needs_ro(const builder *b, const char *path) {
            (b->in->expose_rw && under_any(b->in->expose_rw, path));
 }
 
+/* Git's control paths (gitscan.h) of the ".git" names found and of the repositories enclosing
+ * the workspace and each writable root: read-only where writable, and for the broker. */
+static int protect_git(builder *b, const strv *dot_gits, oset *o) {
+    const host_facts *f = b->f;
+    gitscan_result gs = {0};
+    strv roots = {0};
+    int r = strv_push(&roots, f->cwd);
+
+    for (size_t i = 0; r >= 0 && i < b->p->writable.n; i++)
+        r = strv_push(&roots, b->p->writable.v[i]);
+    if (r >= 0)
+        r = gitscan_collect(f, dot_gits, &roots, b->in->cfg->filesystem.allow_git_config, &gs);
+    for (size_t i = 0; r >= 0 && i < gs.git_dirs.n; i++)
+        if (!strv_contains(&b->p->git_dirs, gs.git_dirs.v[i]))
+            r = strv_push(&b->p->git_dirs, gs.git_dirs.v[i]);
+    for (size_t i = 0; r >= 0 && i < gs.protect.n; i++) {
+        hostfs_entry e = {0};
+
+        r = strv_push(&b->p->git_protect, gs.protect.v[i]);
+        if (r >= 0 && f->fs->resolve(f->fs_data, gs.protect.v[i], &e) == 0 &&
+            needs_ro(b, e.canonical))
+            r = oset_add(o, e.canonical, 1, e.is_dir, "git control path");
+        free(e.canonical);
+    }
+    for (size_t i = 0; r >= 0 && i < gs.notes.n; i++)
+        r = strv_push(&b->p->notes, gs.notes.v[i]);
+    gitscan_result_done(&gs);
+    strv_done(&roots);
+    return r;
+}
+
 static int collect_dangerous(builder *b, oset *o) {
     const host_facts *f = b->f;
     const char *names[32];
     size_t k = 0;
-    strv found = {0};
+    strv found = {0}, dot_gits = {0};
+    const char *truncated_in = NULL;
     bool trunc = false;
     int r = 0;
 
@@ -459,13 +590,19 @@ static int collect_dangerous(builder *b, oset *o) {
     names[k++] = ".git";
     names[k] = NULL;
 
-    if (needs_ro(b, f->cwd))
+    if (needs_ro(b, f->cwd)) {
         r = f->fs->find(f->fs_data, f->cwd, DANGEROUS_DEPTH, names, &found, &trunc);
-    else
+        truncated_in = trunc ? f->cwd : NULL;
+    } else
         for (size_t i = 0; i < b->p->writable.n && r >= 0; i++)
-            if (path_is_under(b->p->writable.v[i], f->cwd))
+            if (path_is_under(b->p->writable.v[i], f->cwd)) {
                 r = f->fs->find(f->fs_data, b->p->writable.v[i], DANGEROUS_DEPTH, names, &found,
                                 &trunc);
+                if (trunc && !truncated_in)
+                    truncated_in = b->p->writable.v[i];
+            }
+    if (r >= 0 && truncated_in)
+        r = refuse_truncated(b, "the dangerous-path scan", truncated_in);
     if (r >= 0 && f->home)
         for (size_t i = 0; fspol_dangerous_files[i] && r >= 0; i++) {
             _cleanup_free_ char *p = path_join(f->home, fspol_dangerous_files[i]);
@@ -476,27 +613,7 @@ static int collect_dangerous(builder *b, oset *o) {
         hostfs_entry e = {0};
 
         if (streq(base, ".git")) {
-            _cleanup_free_ char *hooks = path_join(path, "hooks");
-            _cleanup_free_ char *config = path_join(path, "config");
-            if (!hooks || !config) {
-                r = -ENOMEM;
-                break;
-            }
-            if (f->fs->resolve(f->fs_data, path, &e) == 0 && e.is_dir &&
-                !strv_contains(&b->p->git_dirs, e.canonical))
-                r = strv_push(&b->p->git_dirs, e.canonical);
-            free(e.canonical);
-            e.canonical = NULL;
-            if (r < 0)
-                break;
-            if (f->fs->resolve(f->fs_data, hooks, &e) == 0 && needs_ro(b, e.canonical))
-                r = oset_add(o, e.canonical, 1, e.is_dir, "dangerous path");
-            free(e.canonical);
-            e.canonical = NULL;
-            if (r >= 0 && !b->in->cfg->filesystem.allow_git_config &&
-                f->fs->resolve(f->fs_data, config, &e) == 0 && needs_ro(b, e.canonical))
-                r = oset_add(o, e.canonical, 1, e.is_dir, "dangerous path");
-            free(e.canonical);
+            r = strv_push(&dot_gits, path);
             continue;
         }
         if (f->fs->resolve(f->fs_data, path, &e) < 0)
@@ -506,9 +623,10 @@ static int collect_dangerous(builder *b, oset *o) {
             r = oset_add(o, e.canonical, 1, e.is_dir, "dangerous path");
         free(e.canonical);
     }
-    if (r >= 0 && trunc)
-        r = note(b->p, "dangerous-path scan of '%s' stopped after too many entries", f->cwd);
+    if (r >= 0)
+        r = protect_git(b, &dot_gits, o);
     strv_done(&found);
+    strv_done(&dot_gits);
     return r;
 }
 
@@ -639,8 +757,8 @@ static int plan_overlays(builder *b) {
 
     for (size_t i = 0; r >= 0 && i < deny_read.paths.n; i++)
         if (visible(b, deny_read.paths.v[i]))
-            r = oset_add(&o, deny_read.paths.v[i], deny_read.is_dir[i] ? 3 : 2,
-                         deny_read.is_dir[i], "denyRead");
+            r = oset_add(&o, deny_read.paths.v[i], deny_read.is_dir[i] ? 3 : 2, deny_read.is_dir[i],
+                         "denyRead");
     if (r >= 0)
         r = collect_dangerous(b, &o);
     if (r >= 0)
@@ -686,8 +804,11 @@ static int plan_overlays(builder *b) {
     return r;
 }
 
-static int plan_expose(builder *b) {
-    for (int rw = 0; rw < 2; rw++) {
+/* ExposeHostPath (§9.4 step 12). The writable ones are planned before the late overlays, so
+ * that the dangerous-path, denyWrite and denyRead overlays below them still apply; the
+ * read-only ones after, as the Go tool does. */
+static int plan_expose(builder *b, bool rw) {
+    {
         const strv *list = rw ? b->in->expose_rw : b->in->expose_ro;
         for (size_t i = 0; list && i < list->n; i++) {
             hostfs_entry e = {0};
@@ -702,6 +823,15 @@ static int plan_expose(builder *b) {
                 if (strv_push(&b->p->notes, line) < 0)
                     return -ENOMEM;
                 continue;
+            }
+            if (rw) {
+                r = links_trusted(b, list->v[i], e.canonical, "ExposeHostPath rw");
+                if (r <= 0) {
+                    free(e.canonical);
+                    if (r < 0)
+                        return r;
+                    continue;
+                }
             }
             r = add_op(b->p, MNTOP_BIND,
                        MNTF_CREATE | (rw ? 0 : MNTF_RO) | (e.is_dir ? 0 : MNTF_FILE), 0,
@@ -746,21 +876,24 @@ int mntplan_build(const mntplan_input *in, mntplan **ret, fence_error *err) {
         r = norm ? strv_push_take(&p->protect, norm) : -ENOMEM;
     }
     if (r >= 0)
+        r = plan_expose(&b, true);
+    if (r >= 0)
         r = plan_overlays(&b);
     if (r >= 0)
-        r = plan_expose(&b);
+        r = plan_expose(&b, false);
     pset_done(&w);
     if (r >= 0) {
         const char *dir = visible(&b, b.f->cwd) ? b.f->cwd : "/";
         if (!streq(dir, b.f->cwd))
-            r = note(p, "working directory '%s' is not visible in the sandbox; using /",
-                     b.f->cwd);
+            r = note(p, "working directory '%s' is not visible in the sandbox; using /", b.f->cwd);
         if (r >= 0 && !(p->chdir = strdup(dir)))
             r = -ENOMEM;
     }
     strv_done(&b.tmp_ro);
     if (r < 0) {
         mntplan_free(p);
+        if (r == -EOVERFLOW)
+            return fence_error_set(err, FENCE_E_SANDBOX, 0, "%s", b.fail);
         if (r == -E2BIG)
             return fence_error_set(err, FENCE_E_SANDBOX, 0,
                                    "mount plan: more than %d operations (narrow the globs)",
@@ -785,7 +918,9 @@ void mntplan_free(mntplan *p) {
     strv_done(&p->writable);
     strv_done(&p->protect);
     strv_done(&p->git_dirs);
+    strv_done(&p->git_protect);
     strv_done(&p->notes);
+    strv_done(&p->warnings);
     free(p);
 }
 
@@ -832,7 +967,9 @@ int mntplan_dump(const mntplan *p, fbuf *out) {
         if (r >= 0 && (op->kind == MNTOP_TMPFS || op->kind == MNTOP_MKDIR))
             r = fbuf_printf(out, " mode=%04o", op->mode);
         if (r >= 0 && op->kind == MNTOP_PROC)
-            r = fbuf_puts(out, " (host /proc read-only if procfs is refused)");
+            r = fbuf_puts(out, op->flags & MNTF_HOST_PROC
+                                       ? " (host /proc read-only if procfs is refused)"
+                                       : " (no fallback if procfs is refused)");
         if (r >= 0)
             r = fbuf_printf(out, "%s  [%s]\n", op->flags & MNTF_OPTIONAL ? " optional" : "",
                             op->why);
@@ -902,8 +1039,8 @@ static int open_target(int root, const char *dst, bool is_file, bool create) {
 
 static int set_attr(int fd, unsigned long long set, bool recursive) {
     struct mount_attr attr = {.attr_set = set, .propagation = MS_PRIVATE};
-    if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
-                      sizeof(attr)) < 0)
+    if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) <
+        0)
         return -errno;
     return 0;
 }
@@ -979,8 +1116,9 @@ static int open_parent(int root, const char *dst, char *name, size_t size) {
  * several per launch, one per host socket). The fds stay open until pivot_root. */
 typedef struct apply_ctx {
     int root;
-    int mask_file; /* the first /dev/null mask, attached; -1 until made */
-    int mask_dir;  /* the first empty read-only tmpfs mask, attached */
+    int mask_file;  /* the first /dev/null mask, attached; -1 until made */
+    int mask_dir;   /* the first empty read-only tmpfs mask, attached */
+    bool host_proc; /* /proc is the host's (MNTF_HOST_PROC fallback taken) */
 } apply_ctx;
 
 static int mask_tree(int *first, bool dir) {
@@ -1004,7 +1142,8 @@ static int apply_op(apply_ctx *ctx, const mntop *op) {
     case MNTOP_ROOT_TMPFS:
         return 0; /* done by the caller */
     case MNTOP_BIND:
-        tree = clone_host(op->src, MOUNT_ATTR_NOSUID | (op->flags & MNTF_DEV ? 0 : MOUNT_ATTR_NODEV) |
+        tree = clone_host(op->src, MOUNT_ATTR_NOSUID |
+                                           (op->flags & MNTF_DEV ? 0 : MOUNT_ATTR_NODEV) |
                                            (op->flags & MNTF_RO ? MOUNT_ATTR_RDONLY : 0));
         if (tree == -ENOENT && (op->flags & MNTF_OPTIONAL))
             return 0;
@@ -1019,12 +1158,15 @@ static int apply_op(apply_ctx *ctx, const mntop *op) {
         break;
     case MNTOP_PROC:
         tree = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-        /* COMPAT(containers that refuse procfs): a read-only bind of the host's */
-        if (tree == -EPERM || tree == -EACCES)
+        /* COMPAT(containers that refuse procfs): a read-only bind of the host's, only when
+         * the caller accepted that weaker level (host processes become visible) */
+        if (mntplan_proc_fallback(op, tree)) {
             tree = clone_host("/proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_RDONLY);
+            ctx->host_proc = true;
+        }
         break;
     case MNTOP_DEVPTS: {
-        static const char *const opts[] = {"newinstance", NULL, "ptmxmode", "0666",
+        static const char *const opts[] = {"newinstance", NULL,   "ptmxmode", "0666",
                                            "mode",        "0620", NULL};
         tree = new_fs("devpts", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
         break;
@@ -1049,8 +1191,8 @@ static int apply_op(apply_ctx *ctx, const mntop *op) {
             return tgt;
         if (op->kind == MNTOP_SEAL_RO)
             return set_attr(tgt, MOUNT_ATTR_RDONLY, false);
-        tree = open_tree(tgt, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | AT_RECURSIVE |
-                                          OPEN_TREE_CLOEXEC);
+        tree = open_tree(tgt, "",
+                         AT_EMPTY_PATH | OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
         if (tree < 0)
             return -errno;
         r = set_attr(tree, MOUNT_ATTR_RDONLY, true);
@@ -1080,6 +1222,29 @@ static int apply_op(apply_ctx *ctx, const mntop *op) {
 
 static const char *op_verb(const mntop *op) {
     return op_name(op);
+}
+
+bool mntplan_proc_fallback(const mntop *op, int error) {
+    return op->kind == MNTOP_PROC && (op->flags & MNTF_HOST_PROC) &&
+           (error == -EPERM || error == -EACCES);
+}
+
+int mntplan_op_error(const mntplan *p, size_t i, int error, fence_error *err) {
+    const mntop *op = &p->ops[i];
+
+    if (op->kind == MNTOP_PROC && (error == -EPERM || error == -EACCES) &&
+        !(op->flags & MNTF_HOST_PROC))
+        return fence_error_set(err, FENCE_E_UNSUPPORTED, 0,
+                               "mount op %zu: this host refuses a fresh /proc in the sandbox "
+                               "(%s; usual in containers); to run with the host's /proc bound "
+                               "read-only instead (host processes visible), accept the weaker "
+                               "level with --allow-degraded=host-proc",
+                               i, strerror(-error));
+    if (op->src && op->kind == MNTOP_BIND)
+        return fence_error_set(err, FENCE_E_SANDBOX, -error, "mount op %zu: %s '%s' on '%s'", i,
+                               op_verb(op), op->src, op->dst);
+    return fence_error_set(err, FENCE_E_SANDBOX, -error, "mount op %zu: %s '%s'", i, op_verb(op),
+                           op->dst);
 }
 
 int mntplan_apply(const mntplan *p, fence_error *err) {
@@ -1112,13 +1277,8 @@ int mntplan_apply(const mntplan *p, fence_error *err) {
         r = apply_op(&ctx, op);
         mask_file = ctx.mask_file; /* closed on every way out */
         mask_dir = ctx.mask_dir;
-        if (r < 0) {
-            if (op->src && op->kind == MNTOP_BIND)
-                return fence_error_set(err, FENCE_E_SANDBOX, -r, "mount op %zu: %s '%s' on '%s'",
-                                       i, op_verb(op), op->src, op->dst);
-            return fence_error_set(err, FENCE_E_SANDBOX, -r, "mount op %zu: %s '%s'", i,
-                                   op_verb(op), op->dst);
-        }
+        if (r < 0)
+            return mntplan_op_error(p, i, r, err);
     }
     if (p->allowlist && set_attr(root, MOUNT_ATTR_RDONLY, false) < 0)
         return fence_error_set(err, FENCE_E_SANDBOX, errno, "sealing the allowlist root");
@@ -1132,5 +1292,5 @@ int mntplan_apply(const mntplan *p, fence_error *err) {
         return fence_error_set(err, FENCE_E_SANDBOX, errno, "detaching the host root");
     if (chdir(p->chdir ? p->chdir : "/") < 0 && chdir("/") < 0)
         return fence_error_set(err, FENCE_E_SANDBOX, errno, "chdir '/'");
-    return 0;
+    return ctx.host_proc ? 1 : 0;
 }

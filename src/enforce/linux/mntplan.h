@@ -30,7 +30,7 @@ typedef enum mntop_kind {
     MNTOP_ROOT_TMPFS, /* new root: empty tmpfs (allowlist view of defaultDenyRead) */
     MNTOP_BIND,       /* host src -> dst, recursive; MNTF_RO / MNTF_DEV */
     MNTOP_TMPFS,      /* fresh tmpfs at dst with mode */
-    MNTOP_PROC,       /* fresh procfs at dst (falls back to a read-only bind of the host one) */
+    MNTOP_PROC,       /* fresh procfs at dst (MNTF_HOST_PROC: else the host's, read-only) */
     MNTOP_DEVPTS,     /* new devpts instance at dst */
     MNTOP_SYMLINK,    /* symlink dst -> src (src is the link text) */
     MNTOP_MKDIR,      /* directory dst with mode */
@@ -41,11 +41,12 @@ typedef enum mntop_kind {
 } mntop_kind;
 
 enum {
-    MNTF_RO = 1u << 0,       /* read-only */
-    MNTF_DEV = 1u << 1,      /* device nodes usable (no nodev) */
-    MNTF_CREATE = 1u << 2,   /* create a missing target (inside fence's own tmpfs mounts) */
-    MNTF_OPTIONAL = 1u << 3, /* a missing target is skipped */
-    MNTF_FILE = 1u << 4,     /* the source is not a directory (file mountpoint) */
+    MNTF_RO = 1u << 0,        /* read-only */
+    MNTF_DEV = 1u << 1,       /* device nodes usable (no nodev) */
+    MNTF_CREATE = 1u << 2,    /* create a missing target (inside fence's own tmpfs mounts) */
+    MNTF_OPTIONAL = 1u << 3,  /* a missing target is skipped */
+    MNTF_FILE = 1u << 4,      /* the source is not a directory (file mountpoint) */
+    MNTF_HOST_PROC = 1u << 5, /* PROC: a refused procfs falls back to the host's, read-only */
 };
 
 typedef struct mntop {
@@ -60,15 +61,18 @@ typedef struct mntop {
 typedef struct mntplan {
     mntop *ops;
     size_t n, cap;
-    bool allowlist; /* defaultDenyRead / strictDenyRead view */
-    bool dev_host;  /* devices.mode resolved to host */
-    char *chdir;    /* working directory inside the sandbox */
-    strv readable;  /* allowlist mode: the paths bound read-only (for Landlock) */
+    bool allowlist;  /* defaultDenyRead / strictDenyRead view */
+    bool dev_host;   /* devices.mode resolved to host */
+    char *chdir;     /* working directory inside the sandbox */
+    strv readable;   /* allowlist mode: the paths bound read-only (for Landlock) */
     strv executable; /* those of them only allowExecute named: Landlock's execute tier */
-    strv writable;  /* canonical writable binds, parents first (for Landlock and the broker) */
-    strv protect;   /* normalised denyWrite patterns (for the broker) */
-    strv git_dirs;  /* canonical ".git" directories found in the writable workspace (broker) */
-    strv notes;     /* lines for -d: skipped entries, truncated globs */
+    strv writable;   /* canonical writable binds, parents first (for Landlock and the broker) */
+    strv protect;    /* normalised denyWrite patterns (for the broker) */
+    strv git_dirs;   /* canonical ".git" directories found in the writable workspace (broker) */
+    strv git_protect; /* canonical git control paths, existing or not (gitscan.h; broker) */
+    strv notes;      /* lines for -d: skipped entries, truncated globs */
+    strv warnings;   /* one-line warnings shown without -d (a writable entry through a symlink
+                      * that may have been planted, skipped) */
 } mntplan;
 
 typedef struct mntplan_input {
@@ -78,6 +82,8 @@ typedef struct mntplan_input {
     const strv *expose_rw;  /* ExposeHostPath writable */
     const strv *exec_masks; /* canonical paths of runtime exec denies (§7.5): /dev/null over each */
     const char *shell;      /* canonical shell binary (made visible in the allowlist view) */
+    bool allow_host_proc;   /* where procfs is refused (containers), bind the host's /proc
+                             * read-only instead of failing (FENCE_ALLOW_HOST_PROC) */
 } mntplan_input;
 
 /* Builds the plan. Pure apart from the host_facts filesystem oracle. *ret is freed with
@@ -90,7 +96,15 @@ int mntplan_dump(const mntplan *p, fbuf *out);
 
 /* Applies the plan in the calling process, which must be alone in a new mount namespace with
  * CAP_SYS_ADMIN over it (the sandbox's init). Ends with pivot_root into the new root and a
- * chdir to p->chdir. Child only: no allocation. On failure returns -FENCE_E_SANDBOX with
+ * chdir to p->chdir. Child only: no allocation. Returns 0, or 1 when /proc is the host's (the
+ * MNTF_HOST_PROC fallback was taken: the caller says so). On failure returns -FENCE_E_* with
  * "mount op N: <what> '<path>': <strerror>" and leaves the namespace half-built (the caller
  * must exit). */
 int mntplan_apply(const mntplan *p, fence_error *err);
+
+/* The decisions apply takes when an operation fails, apart for tests (the fallback itself
+ * needs a host that refuses procfs). mntplan_proc_fallback: does a fresh /proc refused with
+ * error (-errno) fall back to the host's, read-only? mntplan_op_error: fills err for
+ * operation i of p failing with error and returns -FENCE_E_*. Child-safe: no allocation. */
+bool mntplan_proc_fallback(const mntop *op, int error);
+int mntplan_op_error(const mntplan *p, size_t i, int error, fence_error *err);

@@ -69,12 +69,12 @@ static int real_resolve(void *data, const char *path, hostfs_entry *ret) {
 }
 
 typedef struct walk {
-    const char *pattern;       /* glob mode */
-    const char *const *names;  /* find mode */
-    bool sockets;              /* sockets mode: collect unix sockets, stay on one filesystem */
-    const char *prune;         /* sockets mode: a directory not to enter, or NULL */
+    const char *pattern;      /* glob mode */
+    const char *const *names; /* find mode */
+    bool sockets;             /* sockets mode: collect unix sockets, stay on one filesystem */
+    const char *prune;        /* sockets mode: a directory not to enter, or NULL */
     strv *out;
-    size_t seen;
+    size_t seen, max_entries;
     unsigned max_depth;
     bool truncated;
 } walk;
@@ -131,7 +131,7 @@ static int walk_dir(walk *w, int fd, char *path, size_t len, unsigned depth) {
             off += de->d_reclen;
             if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                 continue;
-            if (++w->seen > (w->sockets ? PROBE_SOCKET_MAX_ENTRIES : PROBE_GLOB_MAX_ENTRIES)) {
+            if (++w->seen > w->max_entries) {
                 w->truncated = true;
                 return 0;
             }
@@ -146,8 +146,9 @@ static int walk_dir(walk *w, int fd, char *path, size_t len, unsigned depth) {
                     type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISSOCK(st.st_mode) ? DT_SOCK : DT_REG;
             }
             is_dir = type == DT_DIR;
+            /* (find: root's own names were looked up before the walk) */
             if (w->sockets ? type == DT_SOCK
-                : w->names ? name_in(w->names, de->d_name)
+                : w->names ? depth > 0 && name_in(w->names, de->d_name)
                            : fspol_glob_match(w->pattern, path)) {
                 r = strv_push(w->out, path);
                 if (r < 0)
@@ -184,13 +185,17 @@ static unsigned count_components(const char *p) {
 
 static int walk_from(walk *w, const char *root, bool *ret_truncated);
 
+static size_t walk_budget(const void *data) {
+    const probe_limits *l = data;
+    return l ? l->walk_max_entries : PROBE_GLOB_MAX_ENTRIES;
+}
+
 static int real_glob(void *data, const char *pattern, strv *ret, bool *ret_truncated) {
     _cleanup_free_ char *prefix = NULL;
     fspol_glob_kind kind;
-    walk w = {.pattern = pattern, .out = ret};
+    walk w = {.pattern = pattern, .out = ret, .max_entries = walk_budget(data)};
     int r;
 
-    (void) data;
     *ret_truncated = false;
     r = fspol_glob_classify(pattern, &kind, &prefix);
     if (r < 0)
@@ -201,9 +206,8 @@ static int real_glob(void *data, const char *pattern, strv *ret, bool *ret_trunc
         r = strv_push(ret, prefix);
         return r < 0 ? r : 1;
     }
-    w.max_depth = kind == FSPOL_GLOB_SIMPLE
-                          ? count_components(pattern) - count_components(prefix)
-                          : PROBE_GLOB_MAX_DEPTH;
+    w.max_depth = kind == FSPOL_GLOB_SIMPLE ? count_components(pattern) - count_components(prefix)
+                                            : PROBE_GLOB_MAX_DEPTH;
     return walk_from(&w, prefix, ret_truncated);
 }
 
@@ -220,6 +224,19 @@ static int walk_from(walk *w, const char *root, bool *ret_truncated) {
     fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return 0;
+    for (size_t i = 0; w->names && w->names[i]; i++) {
+        struct stat st;
+        _cleanup_free_ char *p = NULL;
+
+        if (fstatat(fd, w->names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        p = path_join(root, w->names[i]);
+        r = p ? strv_push(w->out, p) : -ENOMEM;
+        if (r < 0) {
+            close(fd);
+            return r;
+        }
+    }
     r = walk_dir(w, fd, path, strlen(path), 0);
     if (r < 0)
         return r;
@@ -231,26 +248,77 @@ static int walk_from(walk *w, const char *root, bool *ret_truncated) {
 
 static int real_find(void *data, const char *root, unsigned max_depth, const char *const *names,
                      strv *ret, bool *ret_truncated) {
-    walk w = {.names = names, .out = ret, .max_depth = max_depth};
+    walk w = {.names = names, .out = ret, .max_depth = max_depth, .max_entries = walk_budget(data)};
 
-    (void) data;
     return walk_from(&w, root, ret_truncated);
 }
 
 static int real_sockets(void *data, const char *root, unsigned max_depth, const char *prune,
                         strv *ret, bool *ret_truncated) {
-    walk w = {.sockets = true, .prune = prune, .out = ret, .max_depth = max_depth};
+    const probe_limits *l = data;
+    walk w = {.sockets = true,
+              .prune = prune,
+              .out = ret,
+              .max_depth = max_depth,
+              .max_entries = l ? l->socket_max_entries : PROBE_SOCKET_MAX_ENTRIES};
 
-    (void) data;
     return walk_from(&w, root, ret_truncated);
 }
 
-const hostfs_ops probe_hostfs_ops = {
-        .resolve = real_resolve, .glob = real_glob, .find = real_find, .sockets = real_sockets};
+static int real_user_writable(void *data, const char *dir, uid_t uid, gid_t gid) {
+    _cleanup_free_ gid_t *groups = NULL;
+    struct stat st;
+    int n;
+
+    (void) data;
+    if (stat(dir, &st) < 0)
+        return -errno;
+    if (st.st_uid == uid || (st.st_mode & S_IWOTH))
+        return 1;
+    if (!(st.st_mode & S_IWGRP))
+        return 0;
+    if (st.st_gid == gid)
+        return 1;
+    n = getgroups(0, NULL);
+    if (n <= 0)
+        return n < 0 ? -errno : 0;
+    groups = calloc((size_t) n, sizeof(*groups));
+    if (!groups)
+        return -ENOMEM;
+    n = getgroups(n, groups);
+    if (n < 0)
+        return -errno;
+    for (int i = 0; i < n; i++)
+        if (groups[i] == st.st_gid)
+            return 1;
+    return 0;
+}
+
+/* Never blocks: a FIFO or device planted where a config file was expected is refused. */
+static int real_read(void *data, const char *path, size_t max, char **ret) {
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+
+    (void) data;
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    return read_full_fd(fd, max, ret, NULL);
+}
+
+const hostfs_ops probe_hostfs_ops = {.resolve = real_resolve,
+                                     .glob = real_glob,
+                                     .find = real_find,
+                                     .sockets = real_sockets,
+                                     .user_writable = real_user_writable,
+                                     .read = real_read};
 
 static bool in_container(void) {
-    static const char *const marks[] = {"docker", "containerd", "kubepods", "libpod", "podman",
-                                        "lxc"};
+    static const char *const marks[] = {"docker", "containerd", "kubepods",
+                                        "libpod", "podman",     "lxc"};
     _cleanup_free_ char *cg = NULL;
 
     if (access("/.dockerenv", F_OK) == 0 || access("/run/.containerenv", F_OK) == 0)
@@ -289,6 +357,11 @@ int probe_host(char **env, const char *cwd, host_facts *ret, fence_error *err) {
         if (!f.home)
             goto oom;
     }
+    {
+        const char *x = probe_getenv(env, "XDG_CONFIG_HOME");
+        if (x && path_is_abs(x) && !(f.xdg_config_home = path_clean(x)))
+            goto oom;
+    }
     if (dup_env(env, "TMPDIR", &f.tmpdir) < 0 ||
         dup_env(env, "XDG_RUNTIME_DIR", &f.xdg_runtime_dir) < 0)
         goto oom;
@@ -315,6 +388,7 @@ void host_facts_done(host_facts *f) {
     free(f->resolv_target);
     free(f->tmpdir);
     free(f->xdg_runtime_dir);
+    free(f->xdg_config_home);
     strv_done(&f->env_sockets);
     *f = (host_facts){0};
 }

@@ -14,13 +14,23 @@
 #include "fence/fence.h"
 #include "util/strv.h"
 
-/* Glob expansion walks at most this many directory entries per pattern (then stops with a
- * warning in -d): a `**` pattern in a huge tree must not stall the launch. */
+/* Glob expansion and the dangerous-name walk read at most this many directory entries per
+ * call (then stop and report truncation): a `**` pattern in a huge tree must not stall the
+ * launch. The plan refuses to start when a scan it relies on for protection was truncated. */
 #define PROBE_GLOB_MAX_ENTRIES 200000
 #define PROBE_GLOB_MAX_DEPTH   64
 /* The unix-socket walks (of /run and a few directories in home) run at every launch: a host
  * with thousands of container runtime directories under /run stops here (noted in -d). */
 #define PROBE_SOCKET_MAX_ENTRIES 20000
+/* Files the probe reads for the plan (git's config files, ".git" files) are at most this big. */
+#define PROBE_READ_MAX (1u << 20)
+
+/* The budgets of probe_hostfs_ops, passed as its data (NULL: the defaults above). Tests set
+ * small ones to reach truncation without a huge tree. */
+typedef struct probe_limits {
+    size_t walk_max_entries;   /* glob and find walks */
+    size_t socket_max_entries; /* the sockets walk */
+} probe_limits;
 
 typedef struct hostfs_entry {
     bool is_dir;
@@ -38,7 +48,8 @@ typedef struct hostfs_ops {
     int (*glob)(void *data, const char *pattern, strv *ret, bool *ret_truncated);
     /* Appends the paths below root (at most max_depth levels down, not entering symlinks or
      * directories named "node_modules") whose last component is in names (NULL-terminated).
-     * Returns the number appended or -errno. */
+     * The names directly in root are always looked up (lstat), outside the walk's budget, so a
+     * truncated walk still reports them. Returns the number appended or -errno. */
     int (*find)(void *data, const char *root, unsigned max_depth, const char *const *names,
                 strv *ret, bool *ret_truncated);
     /* Appends the unix sockets below root (a directory; a missing one has none), at most
@@ -47,11 +58,19 @@ typedef struct hostfs_ops {
      * Returns the number appended or -errno. */
     int (*sockets)(void *data, const char *root, unsigned max_depth, const char *prune, strv *ret,
                    bool *ret_truncated);
+    /* Could a process with uid, gid and the caller's supplementary groups add, remove or
+     * replace entries of the directory dir? Judged by owner and mode bits alone (the owner can
+     * always chmod; capabilities do not count, so root "can write" what root owns). 1 yes,
+     * 0 no, -errno. */
+    int (*user_writable)(void *data, const char *dir, uid_t uid, gid_t gid);
+    /* Reads a regular file (following symlinks) of at most max bytes into a NUL-terminated
+     * malloc'd *ret. 0 or -errno (-ENOENT, -EFBIG). May be NULL: nothing can be read. */
+    int (*read)(void *data, const char *path, size_t max, char **ret);
 } hostfs_ops;
 
 typedef struct host_facts {
-    char *cwd;             /* absolute, canonical */
-    char *home;            /* $HOME, clean; NULL when unset */
+    char *cwd;  /* absolute, canonical */
+    char *home; /* $HOME, clean; NULL when unset */
     uid_t uid;
     gid_t gid;
     bool in_container;     /* /.dockerenv, /run/.containerenv, container cgroups (§10.2) */
@@ -59,6 +78,7 @@ typedef struct host_facts {
     char *resolv_target;   /* canonical target of /etc/resolv.conf when it is a symlink, or NULL */
     char *tmpdir;          /* $TMPDIR or NULL */
     char *xdg_runtime_dir; /* $XDG_RUNTIME_DIR or NULL */
+    char *xdg_config_home; /* $XDG_CONFIG_HOME when absolute (clean), or NULL */
     strv env_sockets;      /* unix sockets the environment names (fspol_env_socket_paths) */
     const hostfs_ops *fs;
     void *fs_data;
@@ -70,7 +90,7 @@ typedef struct host_facts {
 int probe_host(char **env, const char *cwd, host_facts *ret, fence_error *err);
 void host_facts_done(host_facts *f);
 
-/* The real-filesystem implementation of hostfs_ops (data is unused). */
+/* The real-filesystem implementation of hostfs_ops (data: a const probe_limits *, or NULL). */
 extern const hostfs_ops probe_hostfs_ops;
 
 /* Looks NAME up in env (a NULL-terminated "K=V" list). Borrowed pointer to the value or NULL. */

@@ -32,7 +32,7 @@
 /* How long S waits for the sandbox to reach exec before giving up (a hung NFS mount...). */
 #define SPAWN_TIMEOUT_MS 30000
 
-enum { CTL_FD_PTY = 100, CTL_FD_NOTIFY, CTL_FD_LISTENER };
+enum { CTL_FD_PTY = 100, CTL_FD_NOTIFY, CTL_FD_LISTENER, CTL_HOST_PROC /* no fd */ };
 
 typedef struct ctl_msg {
     int32_t type;
@@ -366,7 +366,7 @@ static _Noreturn void run_init(const sandbox_spec *s, const child_fds *c) {
     struct pollfd lp = {.fd = c->lifeline, .events = POLLIN};
     sigset_t set;
     mode_t saved_umask;
-    int pty_slave = -1, sfd;
+    int pty_slave = -1, sfd, r;
     pid_t w;
 
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -383,8 +383,13 @@ static _Noreturn void run_init(const sandbox_spec *s, const child_fds *c) {
             child_fail(c->err, &e, 0);
 
     saved_umask = umask(0);
-    if (mntplan_apply(s->mounts, &e) < 0)
+    r = mntplan_apply(s->mounts, &e);
+    if (r < 0)
         child_fail(c->err, &e, 0);
+    if (r > 0 && send_fd(c->ctl, CTL_HOST_PROC, 0, -1) < 0) {
+        fence_error_set(&e, FENCE_E_SANDBOX, errno, "reporting the host /proc fallback");
+        child_fail(c->err, &e, 0);
+    }
 
     if (s->pty) {
         int unlock = 0, master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -510,6 +515,8 @@ static int collect_fds(sandbox *sb, const sandbox_spec *spec) {
             sb->pty_master = fd;
         else if (m.type == CTL_FD_NOTIFY && sb->notify_fd < 0)
             sb->notify_fd = fd;
+        else if (m.type == CTL_HOST_PROC)
+            sb->host_proc = true;
         else if (m.type == CTL_FD_LISTENER && m.value >= 0 && (size_t) m.value < spec->n_listeners &&
                  m.value < SANDBOX_MAX_LISTENERS && sb->listener_fds[m.value] < 0) {
             sb->listener_fds[m.value] = fd;

@@ -76,6 +76,7 @@ typedef struct sandbox {
     int notify_fd;    /* seccomp listener, -1 unless spec.seccomp_listener */
     int listener_fds[SANDBOX_MAX_LISTENERS];
     size_t n_listener_fds;
+    bool host_proc; /* /proc is the host's, read-only (mntplan's MNTF_HOST_PROC fallback) */
 } sandbox;
 
 #define SANDBOX_INIT                                                                               \
