@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -32,6 +33,12 @@
 #define BROKER_OPEN_HOW_MAX 4096
 /* Sandbox-view paths the broker builds: a directory plus one name. */
 #define VIEW_MAX (PATH_MAX + NAME_MAX + 2)
+/* Times an open retries a name that another process removes and creates under it. */
+#define BROKER_OPEN_TRIES 8
+/* Device numbers: /dev/tty is (5, 0); Unix98 pty terminals use majors 136-143. */
+#define TTY_MAJOR_ALT   5
+#define PTS_MAJOR_FIRST 136u
+#define PTS_MAJORS      8u
 
 #define RESOLVE_KNOWN                                                                              \
     (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |             \
@@ -44,8 +51,8 @@ struct broker {
     size_t notif_size, resp_size;
     struct seccomp_notif *req;
     struct seccomp_notif_resp *resp;
-    bool root;                             /* drop effective capabilities around each operation */
-    struct __user_cap_data_struct caps[2]; /* root: our own, restored after each operation */
+    bool drop_caps;                        /* we have effective capabilities: drop them */
+    struct __user_cap_data_struct caps[2]; /* our own, restored after each request */
     mode_t own_umask;                      /* ours, read once; never changed */
     int sandbox_root;                      /* the sandbox's "/", opened at the first request */
     /* Until a process of the sandbox calls umask(2) (notified), all have the first one. */
@@ -100,17 +107,23 @@ int broker_new(const broker_config *cfg, pid_t pid, broker **ret, fence_error *e
     b->sandbox_root = -1;
     b->notif_size = sizes.seccomp_notif > sizeof(*b->req) ? sizes.seccomp_notif : sizeof(*b->req);
     b->resp_size = sizes.seccomp_notif_resp > sizeof(*b->resp) ? sizes.seccomp_notif_resp
-                                                                : sizeof(*b->resp);
+                                                               : sizeof(*b->resp);
     b->req = calloc(1, b->notif_size);
     b->resp = calloc(1, b->resp_size);
     b->own_umask = read_own_umask();
-    if (geteuid() == 0) {
-        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-        b->root = syscall(SYS_capget, &h, b->caps) == 0;
-    }
     if (!b->req || !b->resp) {
         broker_free(b);
         return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "allocating the broker");
+    }
+    {
+        /* without knowing our capabilities we could not give them up: fail closed */
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+        if (syscall(SYS_capget, &h, b->caps) < 0) {
+            int e = errno;
+            broker_free(b);
+            return fence_error_set(err, FENCE_E_SANDBOX, e, "reading our capabilities");
+        }
+        b->drop_caps = b->caps[0].effective || b->caps[1].effective;
     }
     *ret = b;
     return 0;
@@ -150,8 +163,26 @@ typedef struct req_ctx {
     long ns_tgid, ns_tid; /* the caller's ids in the sandbox's PID namespace */
 } req_ctx;
 
-/* Reads a NUL-terminated string of at most PATH_MAX bytes at addr in pid. */
-static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size) {
+/* The pid may have been reused since the kernel queued the request: everything read from
+ * /proc/PID or its memory is trusted only once the request is still pending afterwards: each
+ * read below checks it before its result is used (valid_fd). */
+static int still_valid(req_ctx *c) {
+    __u64 id = c->req->id;
+    return ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0 ? -ENOENT : 0;
+}
+
+/* fd (or -errno) when the request is still pending; an fd opened from a reused pid is closed. */
+static int valid_fd(req_ctx *c, int fd) {
+    if (fd >= 0 && still_valid(c) < 0) {
+        close(fd);
+        return -ENOENT;
+    }
+    return fd;
+}
+
+/* Reads a NUL-terminated string of at most PATH_MAX bytes at addr in the caller. */
+static int read_string(req_ctx *c, uint64_t addr, char *buf, size_t size) {
+    pid_t pid = c->pid;
     size_t got = 0;
 
     if (!addr)
@@ -167,19 +198,20 @@ static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size) {
         if (n <= 0)
             return n < 0 ? -errno : -EFAULT;
         if (memchr(buf + got, '\0', (size_t) n))
-            return 0;
+            return still_valid(c);
         got += (size_t) n;
     }
     return -ENAMETOOLONG;
 }
 
-static int open_proc(pid_t pid, const char *what, int flags) {
+/* Opens /proc/PID/what of the caller. */
+static int open_proc(req_ctx *c, const char *what, int flags) {
     char p[64];
     int fd;
 
-    snprintf(p, sizeof(p), "/proc/%d/%s", (int) pid, what);
+    snprintf(p, sizeof(p), "/proc/%d/%s", (int) c->pid, what);
     fd = open(p, flags | O_CLOEXEC);
-    return fd < 0 ? -errno : fd;
+    return valid_fd(c, fd < 0 ? -errno : fd);
 }
 
 /* Last number of a "Key:\tN\tM..." line of /proc/PID/status (the innermost namespace's id). */
@@ -208,7 +240,7 @@ static int load_status(req_ctx *c) {
     if (c->have_status)
         return 0;
     snprintf(path, sizeof(path), "/proc/%d/status", (int) c->pid);
-    if (read_proc_text(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+    if (read_proc_text(AT_FDCWD, path, buf, sizeof(buf)) < 0 || still_valid(c) < 0)
         return -ESRCH;
     c->umask = (mode_t) octal_field(buf, "\nUmask:\t", 022) & 0777;
     c->tgid = (pid_t) last_number(buf, "\nTgid:");
@@ -218,13 +250,6 @@ static int load_status(req_ctx *c) {
     return 0;
 }
 
-/* The pid may have been reused since the kernel queued the request: everything read from
- * /proc/PID or its memory is trusted only once the request is still pending afterwards. */
-static int still_valid(req_ctx *c) {
-    __u64 id = c->req->id;
-    return ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0 ? -ENOENT : 0;
-}
-
 /* Every process in the sandbox has the same root: chroot, pivot_root and new mount namespaces
  * are refused by its seccomp filter. It is opened once, from the first caller. */
 static int sandbox_root(req_ctx *c) {
@@ -232,13 +257,9 @@ static int sandbox_root(req_ctx *c) {
 
     if (c->b->sandbox_root >= 0)
         return c->b->sandbox_root;
-    fd = open_proc(c->pid, "root", O_PATH | O_DIRECTORY);
+    fd = open_proc(c, "root", O_PATH | O_DIRECTORY);
     if (fd < 0)
         return fd;
-    if (still_valid(c) < 0) {
-        close(fd);
-        return -ENOENT;
-    }
     c->b->sandbox_root = fd;
     return fd;
 }
@@ -248,11 +269,11 @@ static int open_base(req_ctx *c, int dirfd) {
     char what[32];
 
     if (dirfd == AT_FDCWD)
-        return open_proc(c->pid, "cwd", O_PATH | O_DIRECTORY);
+        return open_proc(c, "cwd", O_PATH | O_DIRECTORY);
     if (dirfd < 0)
         return -EBADF;
     snprintf(what, sizeof(what), "fd/%d", dirfd);
-    return open_proc(c->pid, what, O_PATH);
+    return open_proc(c, what, O_PATH);
 }
 
 /* The sandbox-view path of an fd we hold (the kernel prints it relative to the root of the
@@ -429,8 +450,9 @@ static int proc_link(walk *w, const char *comp, bool last, target *t, char *spli
     if (r < 0)
         return r;
     fd = openat(w->cur, comp, O_PATH | O_CLOEXEC);
+    fd = valid_fd(w->c, fd < 0 ? -errno : fd);
     if (fd < 0)
-        return -errno;
+        return fd;
     if (last) {
         /* reopening one of the caller's fds: only fd/N, with its flags known */
         size_t n = strlen(dirview);
@@ -440,7 +462,7 @@ static int proc_link(walk *w, const char *comp, bool last, target *t, char *spli
         }
         t->obj_flags = fd_flags(w->cur, comp);
         t->obj = fd;
-        return 0;
+        return still_valid(w->c);
     }
     r = inside_view(w, fd);
     if (r < 0) {
@@ -670,7 +692,7 @@ static int resolve(req_ctx *c, const lookup *l, const char *path, target *t) {
 
 /* Reads the path argument at addr and resolves it. */
 static int get_target(req_ctx *c, const lookup *l, uint64_t addr, char *path, target *t) {
-    int r = read_string(c->pid, addr, path, PATH_MAX);
+    int r = read_string(c, addr, path, PATH_MAX);
 
     *t = TARGET_INIT;
     return r < 0 ? r : resolve(c, l, path, t);
@@ -679,27 +701,6 @@ static int get_target(req_ctx *c, const lookup *l, uint64_t addr, char *path, ta
 /* ------------------------------------------------------------------------------------------
  * Operations
  */
-
-/* Runs an operation with the workload's rights: no effective capabilities when we are root
- * (the caps are per thread, restored right after). The umask is never touched: it belongs to
- * the whole process, and to the library's caller. */
-static void creds_enter(req_ctx *c) {
-    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-    struct __user_cap_data_struct d[2];
-
-    if (!c->b->root)
-        return;
-    memcpy(d, c->b->caps, sizeof(d));
-    d[0].effective = d[1].effective = 0;
-    syscall(SYS_capset, &h, d);
-}
-
-static void creds_leave(req_ctx *c) {
-    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-
-    if (c->b->root)
-        syscall(SYS_capset, &h, c->b->caps);
-}
 
 /* The mode a creating call of the caller gets: its mode less its umask. We create with that;
  * the kernel then also takes our umask away, so bits that ours removes and the caller's does
@@ -759,13 +760,125 @@ static int check(req_ctx *c, target *t, fspol_create_kind kind) {
     return -EACCES;
 }
 
+/* A process's session and controlling terminal (fields 6 and 7 of /proc/PID/stat; tty 0 is
+ * none). */
+static int stat_tty(const char *path, long *ret_sid, dev_t *ret_tty) {
+    char buf[1024];
+    const char *p;
+    unsigned long tty;
+
+    if (read_proc_text(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+        return -ESRCH;
+    p = strrchr(buf, ')'); /* the end of the command name, which may hold anything */
+    if (!p || sscanf(p + 1, " %*c %*d %*d %ld %lu", ret_sid, &tty) != 2)
+        return -EIO;
+    *ret_tty = (dev_t) tty;
+    return 0;
+}
+
+/* What /dev/tty (obj) names for the caller: its controlling terminal, which is not ours. A
+ * caller in our session with our terminal shares it, and the kernel's lookup done by us finds
+ * it (obj itself, *ret_obj stays -1). A caller in a session of its own can only have made a pty
+ * of the sandbox's devpts its terminal: found there by number (and device). Anything else is
+ * ENXIO, the kernel's answer when there is no controlling terminal. */
+static int ctty_object(req_ctx *c, int *ret_obj) {
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                           .resolve =
+                                   RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+    char path[48];
+    long sid, own_sid;
+    dev_t tty, own_tty;
+    unsigned maj;
+    struct stat st;
+    int root, fd, r;
+
+    *ret_obj = -1;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int) c->pid);
+    r = stat_tty(path, &sid, &tty);
+    if (r >= 0)
+        r = still_valid(c);
+    if (r < 0)
+        return r;
+    if (tty == 0)
+        return -ENXIO;
+    if (stat_tty("/proc/self/stat", &own_sid, &own_tty) == 0 && own_sid == sid && own_tty == tty)
+        return 0;
+    maj = major(tty);
+    if (maj < PTS_MAJOR_FIRST || maj >= PTS_MAJOR_FIRST + PTS_MAJORS)
+        return -ENXIO;
+    root = sandbox_root(c);
+    if (root < 0)
+        return root;
+    snprintf(path, sizeof(path), "dev/pts/%u", (maj - PTS_MAJOR_FIRST) * 256 + minor(tty));
+    fd = (int) syscall(SYS_openat2, root, path, &how, sizeof(how));
+    if (fd < 0)
+        return -ENXIO;
+    if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != tty) {
+        close(fd);
+        return -ENXIO;
+    }
+    *ret_obj = fd;
+    return 0;
+}
+
+/* Opens what obj (an O_PATH fd) names as the caller's open(2) with flags would, but never
+ * waiting: the supervisor's one event loop serves every request, the proxies and the signals.
+ * A FIFO, a terminal or a device is opened with O_NONBLOCK (a FIFO without a reader answers
+ * ENXIO instead of waiting for one; its reader does not wait for a writer), which is taken back
+ * off the new fd unless the caller asked for it. Never O_NOCTTY-less: the supervisor does not
+ * take a terminal. /dev/tty is the caller's terminal, not the supervisor's (ctty_object); a
+ * socket cannot be opened (ENXIO, as the kernel answers). */
+static int open_object(req_ctx *c, int obj, uint64_t flags, int *ret_fd) {
+    int oflags = (int) (flags & ~(uint64_t) (O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NONBLOCK |
+                 O_NOCTTY | O_CLOEXEC;
+    _cleanup_close_ int tty = -1;
+    struct stat st;
+    char p[64];
+    int fd, fl;
+
+    if (fstat(obj, &st) < 0)
+        return -errno;
+    if (flags & O_PATH) {
+        if ((flags & O_DIRECTORY) && !S_ISDIR(st.st_mode))
+            return -ENOTDIR;
+        fd = fcntl(obj, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+            return -errno;
+        *ret_fd = fd;
+        return 0;
+    }
+    if (S_ISLNK(st.st_mode))
+        return -ELOOP;
+    if (S_ISSOCK(st.st_mode))
+        return -ENXIO;
+    if (S_ISDIR(st.st_mode) && (flags & O_CREAT))
+        return -EISDIR;
+    if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(TTY_MAJOR_ALT, 0)) {
+        int r = ctty_object(c, &tty);
+        if (r < 0)
+            return r;
+        if (tty >= 0)
+            obj = tty;
+    }
+    snprintf(p, sizeof(p), "/proc/self/fd/%d", obj);
+    fd = open(p, oflags);
+    if (fd < 0)
+        return -errno;
+    if (!(flags & O_NONBLOCK) &&
+        ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    *ret_fd = fd;
+    return 0;
+}
+
 /* open of one of the caller's own fds through /proc/self/fd/N or /dev/std*: the kernel would
  * reopen the file it names; we do, with no more access than that fd has (it may be a host file
  * the sandbox was handed only for reading). */
 static int reopen_obj(req_ctx *c, const target *t, uint64_t flags, int *ret_fd) {
     int acc = (int) (flags & O_ACCMODE), have;
-    char p[64];
-    int fd;
 
     if (t->obj_flags < 0 || (t->obj_flags & O_PATH))
         return -EACCES;
@@ -774,49 +887,40 @@ static int reopen_obj(req_ctx *c, const target *t, uint64_t flags, int *ret_fd) 
         return -EACCES;
     if ((flags & O_CREAT) && (flags & O_EXCL))
         return -EEXIST;
-    snprintf(p, sizeof(p), "/proc/self/fd/%d", t->obj);
-    creds_enter(c);
-    fd = open(p, (int) (flags & ~(uint64_t) (O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
-    if (fd < 0)
-        fd = -errno;
-    creds_leave(c);
-    if (fd < 0)
-        return fd;
-    *ret_fd = fd;
-    return 0;
+    return open_object(c, t->obj, flags, ret_fd);
 }
 
-/* openat(parent, name) as the caller asked, never following a symlink, creating the name
- * only when create is set. *ret_created tells whether the file is new. */
+/* openat(parent, name) as the caller asked, never following a symlink, creating the name only
+ * when create is set, and then with O_EXCL: an existing name is opened by open_object, never by
+ * the creating call (which would wait on a FIFO). *ret_created tells whether the file is new. */
 static int open_in(req_ctx *c, const target *t, uint64_t flags, mode_t want, bool create,
-                   bool *ret_created) {
-    int base = (int) (flags & ~(uint64_t) (O_CREAT | O_EXCL)) | O_NOFOLLOW | O_CLOEXEC;
-    int fd;
+                   bool *ret_created, int *ret_fd) {
+    int make = (int) (flags & ~(uint64_t) O_EXCL) | O_EXCL | O_CREAT | O_NOFOLLOW | O_NOCTTY |
+               O_CLOEXEC;
 
-    *ret_created = (flags & O_TMPFILE) == O_TMPFILE;
-    creds_enter(c);
-    if (!create) {
-        fd = openat(t->parent, t->name, base, want);
-    } else if ((flags & O_EXCL) || !needs_fix(c, want)) {
-        fd = openat(t->parent, t->name, base | O_CREAT | (int) (flags & O_EXCL), want);
-        *ret_created = fd >= 0 && (flags & O_EXCL);
-    } else {
-        /* we must know whether we made it, to put back the bits our umask took */
-        fd = -1;
-        for (int tries = 0; fd < 0 && tries < 8; tries++) {
-            fd = openat(t->parent, t->name, base | O_CREAT | O_EXCL, want);
-            if (fd >= 0)
+    *ret_created = false;
+    /* a name that vanishes between the two calls is tried again, a few times */
+    for (int tries = 0; tries < BROKER_OPEN_TRIES; tries++) {
+        _cleanup_close_ int obj = -1;
+        if (create) {
+            int fd = openat(t->parent, t->name, make, want);
+            if (fd >= 0) {
                 *ret_created = true;
-            else if (errno == EEXIST)
-                fd = openat(t->parent, t->name, base);
-            if (fd < 0 && errno != ENOENT)
-                break;
+                *ret_fd = fd;
+                return 0;
+            }
+            if (errno != EEXIST)
+                return -errno;
+            if (flags & O_EXCL)
+                return -EEXIST;
         }
+        obj = openat(t->parent, t->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (obj >= 0)
+            return open_object(c, obj, flags, ret_fd);
+        if (errno != ENOENT || !create)
+            return -errno;
     }
-    if (fd < 0)
-        fd = -errno;
-    creds_leave(c);
-    return fd;
+    return -ENOENT;
 }
 
 /* Nothing is opened or created in procfs on the caller's behalf (we are not under its Landlock
@@ -829,8 +933,15 @@ static int not_procfs(int dirfd) {
     return sf.f_type == PROC_SUPER_MAGIC ? -EACCES : 0;
 }
 
-static int do_open(req_ctx *c, int dirfd, uint64_t addr, uint64_t flags, mode_t mode,
+/* With O_PATH the kernel ignores the other flags, O_CREAT included. */
+static uint64_t open_flags(uint64_t flags) {
+    return flags & O_PATH ? flags & (uint64_t) (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                          : flags;
+}
+
+static int do_open(req_ctx *c, int dirfd, uint64_t addr, uint64_t flags_in, mode_t mode,
                    uint64_t resolve_flags, int *ret_fd) {
+    uint64_t flags = open_flags(flags_in);
     char path[PATH_MAX];
     lookup l = {.dirfd = dirfd, .resolve = resolve_flags};
     bool tmp = (flags & O_TMPFILE) == O_TMPFILE;
@@ -838,7 +949,7 @@ static int do_open(req_ctx *c, int dirfd, uint64_t addr, uint64_t flags, mode_t 
     bool create = (flags & O_CREAT) && !tmp, created;
     target t = TARGET_INIT;
     mode_t want = 0;
-    int r = read_string(c->pid, addr, path, sizeof(path));
+    int r = read_string(c, addr, path, sizeof(path));
 
     if (r < 0)
         return r;
@@ -875,19 +986,15 @@ static int do_open(req_ctx *c, int dirfd, uint64_t addr, uint64_t flags, mode_t 
         }
         if (r < 0 && r != -EACCES)
             break;
-        r = open_in(c, &t, flags, want, create && r == 0, &created);
+        r = open_in(c, &t, flags, want, create && r == 0, &created, ret_fd);
         if (r == -ENOENT && create)
             r = -EACCES; /* a refused name that does not exist */
         if (r == -ELOOP && follow && pass == 0) {
             l.follow_last = true;
             continue;
         }
-        if (r >= 0) {
-            if (created && needs_fix(c, want))
-                fix_mode(r, want);
-            *ret_fd = r;
-            r = 0;
-        }
+        if (r >= 0 && (created || tmp) && needs_fix(c, want))
+            fix_mode(*ret_fd, want);
         break;
     }
     target_done(&t);
@@ -909,7 +1016,6 @@ static int do_make(req_ctx *c, int dirfd, uint64_t addr, mode_t mode, dev_t dev,
     if (r >= 0)
         r = check(c, &t, dir ? FSPOL_CREATE_DIR : FSPOL_CREATE_FILE);
     if (r >= 0) {
-        creds_enter(c);
         r = dir ? mkdirat(t.parent, t.name, want)
                 : mknodat(t.parent, t.name, (mode & S_IFMT) | want, dev);
         r = r < 0 ? -errno : 0;
@@ -920,7 +1026,6 @@ static int do_make(req_ctx *c, int dirfd, uint64_t addr, mode_t mode, dev_t dev,
                 close(fd);
             }
         }
-        creds_leave(c);
     }
     target_done(&t);
     return r;
@@ -930,7 +1035,7 @@ static int do_symlink(req_ctx *c, uint64_t target_addr, int dirfd, uint64_t addr
     char text[PATH_MAX], path[PATH_MAX];
     lookup l = {.dirfd = dirfd};
     target t = TARGET_INIT;
-    int r = read_string(c->pid, target_addr, text, sizeof(text));
+    int r = read_string(c, target_addr, text, sizeof(text));
 
     if (r >= 0)
         r = get_target(c, &l, addr, path, &t);
@@ -939,9 +1044,7 @@ static int do_symlink(req_ctx *c, uint64_t target_addr, int dirfd, uint64_t addr
     if (r >= 0)
         r = check(c, &t, FSPOL_CREATE_SYMLINK);
     if (r >= 0) {
-        creds_enter(c);
         r = symlinkat(text, t.parent, t.name) < 0 ? -errno : 0;
-        creds_leave(c);
     }
     target_done(&t);
     return r;
@@ -959,7 +1062,7 @@ static int caller_fd(req_ctx *c, int fd) {
     r = (int) syscall(SYS_pidfd_getfd, pidfd, fd, 0);
     r = r < 0 ? -errno : r;
     close(pidfd);
-    return r;
+    return valid_fd(c, r);
 }
 
 /* A hard link brings what its source is: a symlink (linkat without AT_SYMLINK_FOLLOW links the
@@ -985,7 +1088,7 @@ static int do_link(req_ctx *c, int olddirfd, uint64_t oldaddr, int newdirfd, uin
 
     if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
-    r = read_string(c->pid, oldaddr, opath, sizeof(opath));
+    r = read_string(c, oldaddr, opath, sizeof(opath));
     if (r >= 0 && !*opath && (flags & AT_EMPTY_PATH)) {
         /* linking an open file (O_TMPFILE): the kernel's own checks apply to our link of the
          * same file through /proc/self/fd (same mount only; not an O_EXCL tmpfile) */
@@ -1007,7 +1110,6 @@ static int do_link(req_ctx *c, int olddirfd, uint64_t oldaddr, int newdirfd, uin
     if (r >= 0)
         r = check(c, &n, kind);
     if (r >= 0) {
-        creds_enter(c);
         if (fd >= 0) {
             snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
             r = linkat(AT_FDCWD, p, n.parent, n.name, AT_SYMLINK_FOLLOW);
@@ -1015,7 +1117,6 @@ static int do_link(req_ctx *c, int olddirfd, uint64_t oldaddr, int newdirfd, uin
             r = linkat(o.parent, o.name, n.parent, n.name, 0);
         }
         r = r < 0 ? -errno : 0;
-        creds_leave(c);
     }
     target_done(&o);
     target_done(&n);
@@ -1027,7 +1128,7 @@ static int kind_of(const target *t, fspol_create_kind *ret) {
 
     if (fstatat(t->parent, t->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return -errno;
-    *ret = S_ISDIR(st.st_mode) ? FSPOL_RENAME_DIR
+    *ret = S_ISDIR(st.st_mode)   ? FSPOL_RENAME_DIR
            : S_ISLNK(st.st_mode) ? FSPOL_CREATE_SYMLINK
                                  : FSPOL_RENAME_FILE;
     return 0;
@@ -1074,9 +1175,7 @@ static int do_rename(req_ctx *c, int olddirfd, uint64_t oldaddr, int newdirfd, u
             r = cross_check(c, &n, &o, kn);
     }
     if (r >= 0) {
-        creds_enter(c);
         r = renameat2(o.parent, o.name, n.parent, n.name, flags) < 0 ? -errno : 0;
-        creds_leave(c);
     }
     target_done(&o);
     target_done(&n);
@@ -1084,7 +1183,7 @@ static int do_rename(req_ctx *c, int olddirfd, uint64_t oldaddr, int newdirfd, u
 }
 
 /* openat2's struct open_how: a larger struct is fine when the bytes we do not know are zero. */
-static int read_open_how(pid_t pid, uint64_t addr, uint64_t size, struct open_how *how) {
+static int read_open_how(req_ctx *c, uint64_t addr, uint64_t size, struct open_how *how) {
     char buf[BROKER_OPEN_HOW_MAX];
     struct iovec local = {.iov_base = buf, .iov_len = size};
     struct iovec remote = {.iov_base = (void *) (uintptr_t) addr, .iov_len = size};
@@ -1093,8 +1192,10 @@ static int read_open_how(pid_t pid, uint64_t addr, uint64_t size, struct open_ho
         return -EINVAL;
     if (size > sizeof(buf))
         return -E2BIG;
-    if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t) size)
+    if (process_vm_readv(c->pid, &local, 1, &remote, 1, 0) != (ssize_t) size)
         return -EFAULT;
+    if (still_valid(c) < 0)
+        return -ENOENT;
     for (size_t i = sizeof(*how); i < size; i++)
         if (buf[i])
             return -E2BIG;
@@ -1102,6 +1203,29 @@ static int read_open_how(pid_t pid, uint64_t addr, uint64_t size, struct open_ho
     if ((how->flags >> 32) || (how->mode && !(how->flags & (O_CREAT | __O_TMPFILE))))
         return -EINVAL;
     return 0;
+}
+
+/* A request is served with the workload's rights, from the first read of its arguments to the
+ * answer: no effective capabilities (when fence runs as root they would bypass every permission
+ * check of the path walk and of the operation). Capabilities are per thread: the supervisor's
+ * are put back afterwards. The umask is never touched: it belongs to the whole process, and to
+ * the library's caller. */
+static int caps_drop(broker *b) {
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+    struct __user_cap_data_struct d[2];
+
+    if (!b->drop_caps)
+        return 0;
+    memcpy(d, b->caps, sizeof(d));
+    d[0].effective = d[1].effective = 0;
+    return syscall(SYS_capset, &h, d) < 0 ? -EPERM : 0;
+}
+
+static void caps_restore(broker *b) {
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+
+    if (b->drop_caps)
+        syscall(SYS_capset, &h, b->caps);
 }
 
 void broker_handle(void *userdata, int notify_fd) {
@@ -1113,13 +1237,23 @@ void broker_handle(void *userdata, int notify_fd) {
     broker_answer(b, notify_fd, b->req);
 }
 
-void broker_answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
+/* Answers a request without an fd: an error, 0, or "let the kernel do it" (CONTINUE). */
+static void respond(broker *b, int notify_fd, __u64 id, int error, __u32 flags) {
     struct seccomp_notif_resp *resp = b->resp;
+
+    memset(resp, 0, b->resp_size);
+    resp->id = id;
+    resp->error = error;
+    resp->flags = flags;
+    ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+}
+
+/* Serves one creating call (capabilities already dropped) and answers it. */
+static void answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
     req_ctx c = {.b = b, .fd = notify_fd, .req = req};
     const __u64 *a;
     int newfd = -1, r;
 
-    b->handled++;
     c.pid = (pid_t) req->pid;
     a = req->data.args;
     if (req->data.arch != AUDIT_ARCH_X86_64) {
@@ -1127,14 +1261,6 @@ void broker_answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
         goto respond;
     }
     switch (req->data.nr) {
-    case __NR_umask:
-        /* noted, then done by the kernel: umask(2) has no argument in memory to swap */
-        b->umask_changed = true;
-        memset(resp, 0, b->resp_size);
-        resp->id = req->id;
-        resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-        ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
-        return;
     case __NR_open:
         r = do_open(&c, AT_FDCWD, a[0], a[1], (mode_t) a[2], 0, &newfd);
         break;
@@ -1146,7 +1272,7 @@ void broker_answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
         break;
     case __NR_openat2: {
         struct open_how how;
-        r = read_open_how(c.pid, a[2], a[3], &how);
+        r = read_open_how(&c, a[2], a[3], &how);
         if (r >= 0)
             r = do_open(&c, (int) a[0], a[1], how.flags, (mode_t) how.mode, how.resolve, &newfd);
         break;
@@ -1190,11 +1316,11 @@ void broker_answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
 respond:
     if (r >= 0 && newfd >= 0) {
         struct seccomp_notif_addfd add = {
-            .id = req->id,
-            .flags = SECCOMP_ADDFD_FLAG_SEND,
-            .srcfd = (uint32_t) newfd,
-            .newfd = 0,
-            .newfd_flags = c.cloexec ? O_CLOEXEC : 0,
+                .id = req->id,
+                .flags = SECCOMP_ADDFD_FLAG_SEND,
+                .srcfd = (uint32_t) newfd,
+                .newfd = 0,
+                .newfd_flags = c.cloexec ? O_CLOEXEC : 0,
         };
         int ok = ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
         close(newfd);
@@ -1204,9 +1330,21 @@ respond:
         if (r == -ENOENT)
             return; /* the caller is gone */
     }
-    memset(resp, 0, b->resp_size);
-    resp->id = req->id;
-    resp->error = r < 0 ? r : 0;
-    resp->val = 0;
-    ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+    respond(b, notify_fd, req->id, r < 0 ? r : 0, 0);
+}
+
+void broker_answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
+    b->handled++;
+    if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_umask) {
+        /* noted, then done by the kernel: umask(2) has no argument in memory to swap */
+        b->umask_changed = true;
+        respond(b, notify_fd, req->id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+        return;
+    }
+    if (caps_drop(b) < 0) {
+        respond(b, notify_fd, req->id, -EPERM, 0); /* never with our capabilities */
+        return;
+    }
+    answer(b, notify_fd, req);
+    caps_restore(b);
 }

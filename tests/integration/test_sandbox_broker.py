@@ -5,7 +5,9 @@ must behave as the kernel would (modes, umask, /proc/self and /dev/std* redirect
 RESOLVE_* flags, linkat of an open file), give no more than the workload's own rights, and
 leave the library caller's process state alone."""
 import os
+import select
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require
-from sandbox_util import HELPERS, chown_tree, host, sandbox, sandbox_argv
+from sandbox_util import HELPERS, chown_tree, host, sandbox, sandbox_argv, sandbox_popen
 
 WRITE_WS = {"filesystem.allowWrite": ["."]}
 
@@ -222,3 +224,158 @@ def test_allow_execute_is_not_listable(env, request):
     policy = {"filesystem.defaultDenyRead": True, "filesystem.allowRead": [str(d)]}
     p = sandbox(env, f"ls {d}", policy)
     assert p.stdout.strip() == "tool", p.stderr
+
+
+# --- the broker never waits on the supervisor's event loop (review findings 6 and 8) ----------
+
+FIFO_SCRIPT = r'''
+import errno, fcntl, os, time
+os.mkfifo("f")
+def in_child(flags):
+    """Opens f in a child, which may wait there; its answer, or "waiting" after 5 s."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.open("f", flags)
+            os.write(w, b"opened")
+        except OSError as e:
+            os.write(w, errno.errorcode[e.errno].encode())
+        os._exit(0)
+    os.close(w)
+    fcntl.fcntl(r, fcntl.F_SETFL, os.O_NONBLOCK)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            out = os.read(r, 64)
+            if out:
+                return out.decode()
+        except BlockingIOError:
+            pass
+        time.sleep(0.01)
+    return "waiting"
+start = time.monotonic()
+print("reader", in_child(os.O_RDONLY | os.O_CREAT), flush=True)
+print("writer", in_child(os.O_WRONLY | os.O_CREAT | os.O_TRUNC), flush=True)
+# with a reader (opened without O_CREAT: the kernel's own open) the writer gets through
+rd = os.open("f", os.O_RDONLY | os.O_NONBLOCK)
+wr = os.open("f", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+os.write(wr, b"through")
+print("data", os.read(rd, 64).decode(), "nonblock", bool(fcntl.fcntl(wr, fcntl.F_GETFL) & os.O_NONBLOCK))
+# the supervisor still answers: a new file through the broker
+os.close(os.open("after", os.O_WRONLY | os.O_CREAT))
+print("after", round(time.monotonic() - start) < 4, flush=True)
+'''
+
+
+def test_fifo_open_does_not_freeze_the_supervisor(env):
+    """An existing FIFO opened with O_CREAT: the kernel waits for the other end; the broker must
+    not (its one event loop serves every process, the proxies and fence's signals). Before the
+    fix the reader's open blocked the supervisor for good: no later request was answered."""
+    require(os.path.exists("/usr/bin/python3"), "python3")
+    broker_on(env)
+    env.write("fifo.py", FIFO_SCRIPT)
+    p = sandbox(env, "/usr/bin/python3 fifo.py", WRITE_WS, timeout=30)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.splitlines() == ["reader opened", "writer ENXIO",
+                                     "data through nonblock False", "after True"], p.stdout
+    # control: the kernel's own open of the same FIFO waits for a writer
+    c = host(env, "rm -f f; /usr/bin/python3 -c 'import os; os.mkfifo(\"f\"); "
+                  "os.open(\"f\", os.O_RDONLY | os.O_CREAT)' & sleep 2; "
+                  "kill -0 $! && echo still-waiting; kill $!")
+    assert "still-waiting" in c.stdout, c.stdout + c.stderr
+
+
+def test_sigterm_while_a_fifo_is_opened(env):
+    """fence answers SIGTERM while a workload opens a FIFO nobody writes to through the broker:
+    before the fix the open blocked the supervisor's loop and only SIGKILL ended fence."""
+    require(os.path.exists("/usr/bin/python3"), "python3")
+    broker_on(env)
+    script = ("import os, time\nos.mkfifo('g')\nfd = os.open('/proc/self/cwd/g', os.O_RDONLY | "
+              "os.O_CREAT)\nr, w = os.pipe(); os.close(r)\n"
+              "os.open(f'/proc/self/fd/{w}', os.O_WRONLY | os.O_CREAT)\n")
+    env.write("g.py", script + "print('opened', flush=True)\ntime.sleep(120)\n")
+    proc = sandbox_popen(env, "/usr/bin/python3 g.py", WRITE_WS, stderr=subprocess.PIPE)
+    try:
+        ready = select.select([proc.stdout], [], [], 20)[0]
+        line = proc.stdout.readline() if ready else ""
+        assert line.strip() == "opened", "the workload's FIFO opens did not return"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) != 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+TTY_SCRIPT = r'''
+import errno, fcntl, os
+TIOCGSID = 0x5429
+def sid(fd):
+    try:
+        return fcntl.ioctl(fd, TIOCGSID, b"\0\0\0\0")
+    except OSError as e:
+        return errno.errorcode[e.errno]
+for tag, flags in (("kernel", os.O_RDWR), ("broker", os.O_RDWR | os.O_CREAT)):
+    try:
+        fd = os.open("/dev/tty", flags)
+    except OSError as e:
+        print(tag, errno.errorcode[e.errno])
+        continue
+    # TIOCGSID answers only on the caller's own controlling terminal
+    print(tag, "own-terminal" if sid(fd) == sid(0) and sid(0) != "ENOTTY" else "OTHER-TERMINAL")
+'''
+
+
+@pytest.mark.parametrize("pty_mode", [True, False], ids=["pty", "new-session"])
+def test_dev_tty_is_the_callers_terminal(env, pty_mode):
+    """/dev/tty opened through the broker (O_CREAT, as a shell's `> /dev/tty`) is the caller's
+    controlling terminal: the sandbox's pty in PTY mode, none (ENXIO) in a new session; before
+    the fix it was the supervisor's, the user's real terminal."""
+    require(os.path.exists("/usr/bin/python3"), "python3")
+    from test_escape_engine import _run_on_pty
+    env.write("tty.py", TTY_SCRIPT)
+    policy = dict(WRITE_WS, allowPty=pty_mode)
+    argv = env.ident.wrap(sandbox_argv(env, "/usr/bin/python3 tty.py", policy))
+    rc, out = _run_on_pty(argv, env.environ(), str(env.work))
+    assert rc == 0, out
+    want = "own-terminal" if pty_mode else "ENXIO"
+    assert f"kernel {want}" in out and f"broker {want}" in out, out
+    # control: outside fence the same opens give the terminal fence runs on
+    rc, out = _run_on_pty(env.ident.wrap(["/usr/bin/python3", "tty.py"]), env.environ(),
+                          str(env.work))
+    assert "kernel own-terminal" in out and "broker own-terminal" in out, out
+
+
+def test_root_broker_has_no_dac_override(env):
+    """As root the broker walks and opens with no effective capabilities: a file in another
+    user's private directory is refused through the broker (O_CREAT) as by a plain open. Before
+    the fix the walk ran with CAP_DAC_*, and O_RDONLY|O_CREAT returned the content."""
+    if not env.ident.is_root:
+        pytest.skip("root only: an unprivileged supervisor has no capabilities to drop")
+    require(os.path.exists("/usr/bin/python3"), "python3")
+    priv = env.work / "priv"
+    (priv / "sub").mkdir(parents=True)
+    (priv / "sub" / "secret").write_text("TOPSECRET\n")
+    os.chmod(priv / "sub" / "secret", 0o644)
+    os.chmod(priv, 0o700)
+    for p in (priv, priv / "sub", priv / "sub" / "secret"):
+        os.chown(p, 65534, 65534)
+    attack = ("import os\nfor what, f in (('plain', lambda: os.open('priv/sub/secret', "
+              "os.O_RDONLY)), ('creat', lambda: os.open('priv/sub/secret', os.O_RDONLY | "
+              "os.O_CREAT)), ('mkdir', lambda: os.mkdir('priv/sub/new')), ('rename', lambda: "
+              "os.rename('priv/sub/secret', 'priv/sub/moved'))):\n"
+              "    try:\n        r = f()\n"
+              "        print(what, os.read(r, 64).decode().strip() if r else 'done')\n"
+              "    except OSError as e:\n        print(what, e.strerror)\n")
+    env.write("dac.py", attack)
+    p = sandbox(env, "/usr/bin/python3 dac.py", WRITE_WS)
+    assert p.stdout.splitlines() == ["plain Permission denied", "creat Permission denied",
+                                     "mkdir Permission denied", "rename Permission denied"], \
+        p.stdout + p.stderr
+    assert sorted(os.listdir(priv / "sub")) == ["secret"]
+    # control: with root's capabilities (what the broker had) the same open reads the file
+    c = subprocess.run(["/usr/bin/python3", "-c", "import os; print(os.read(os.open("
+                        "'priv/sub/secret', os.O_RDONLY | os.O_CREAT), 64).decode())"],
+                       cwd=str(env.work), stdout=subprocess.PIPE, text=True, timeout=30)
+    assert "TOPSECRET" in c.stdout
