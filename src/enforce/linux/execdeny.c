@@ -55,6 +55,8 @@ typedef struct dirlist {
     char *dir;
     strv names;  /* sorted */
     bool listed; /* false: could not be read (or too large): fall back to stat() */
+    dev_t dev;   /* the directory's identity: /bin and /usr/bin are read once */
+    ino_t ino;
 } dirlist;
 
 #define EXECDENY_DIRLIST_MAX 100000 /* entries kept per directory */
@@ -161,7 +163,9 @@ static int list_dir(const strv *wanted, dirlist *l) {
  * name up in dir's listing first. 1 yes, 0 no, -ENOMEM. */
 static int file_in(resolver *rs, const char *dir, const char *name, struct stat *ret) {
     _cleanup_free_ char *p = NULL;
-    dirlist *l = NULL;
+    dirlist *l = NULL, *same = NULL;
+    struct stat st;
+    bool have;
 
     for (size_t i = 0; i < rs->n_lists && !l; i++)
         if (streq(rs->lists[i].dir, dir))
@@ -174,7 +178,21 @@ static int file_in(resolver *rs, const char *dir, const char *name, struct stat 
         if (!l->dir)
             return -ENOMEM;
         rs->n_lists++;
-        if (list_dir(&rs->wanted, l) < 0)
+        have = stat(dir, &st) == 0;
+        if (have) {
+            l->dev = st.st_dev;
+            l->ino = st.st_ino;
+            for (size_t i = 0; i + 1 < rs->n_lists && !same; i++)
+                if (rs->lists[i].listed && rs->lists[i].dev == st.st_dev &&
+                    rs->lists[i].ino == st.st_ino)
+                    same = &rs->lists[i];
+        }
+        if (same) {
+            for (size_t i = 0; i < same->names.n; i++)
+                if (strv_push(&l->names, same->names.v[i]) < 0)
+                    return -ENOMEM;
+            l->listed = true;
+        } else if (have && list_dir(&rs->wanted, l) < 0)
             return -ENOMEM;
     }
     if (l->listed && bsearch(&name, rs->wanted.v, rs->wanted.n, sizeof(char *), cmp_name) &&
