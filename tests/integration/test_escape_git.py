@@ -323,3 +323,18 @@ def test_git_parent_exchanged(env):
         "mkdir x && " + swap + "x lib && " + evil_dir_cmd(env, "evil") +
         " && printf '../../evil\\n' > x/.git/commondir",
         swap + "x lib"], check_cwd=env.work / "lib")
+
+
+def test_git_scan_exhausted(env):
+    """Finding 2: a run makes enough .git/worktrees entries to exhaust the git scan's bounds;
+    the next run would leave a later repository's config writable. Fence refuses to start."""
+    def setup():
+        make_repo(env)
+        make_repo(env, env.work / "lib")
+    attack_in_runs(env, setup, [
+        "mkdir -p .git/worktrees && cd .git/worktrees && mkdir $(seq -f w%04g 1100)",
+        f"printf '[core]\\n\\tfsmonitor = \"{payload(env)}\"\\n' >> lib/.git/config"],
+        check_cwd=env.work / "lib")
+    p = sandbox(env, "echo ran", WRITE_WS)
+    assert p.returncode != 0 and "ran" not in p.stdout, p.stdout
+    assert "git scan reached its limit" in p.stderr and ".git/worktrees" in p.stderr, p.stderr

@@ -102,7 +102,7 @@ typedef struct builder {
     const mntplan_input *in;
     const host_facts *f;
     mntplan *p;
-    strv tmp_ro; /* read-only paths below /tmp: bound after the private /tmp is mounted */
+    strv tmp_ro;    /* read-only paths below /tmp: bound after the private /tmp is mounted */
     char fail[700]; /* why the plan is refused (with -EOVERFLOW): a protecting scan truncated */
 } builder;
 
@@ -243,8 +243,9 @@ static int expand(builder *b, const strv *list, pset *out, const char *why) {
                 r = add_resolved(b, out, matches.v[j], why);
             if (r >= 0 && truncated)
                 r = streq(why, "denyRead") || streq(why, "denyWrite")
-                            ? refuse_truncated(b, streq(why, "denyRead") ? "the denyRead glob"
-                                                                         : "the denyWrite glob",
+                            ? refuse_truncated(b,
+                                               streq(why, "denyRead") ? "the denyRead glob"
+                                                                      : "the denyWrite glob",
                                                norm)
                             : note(b->p, "glob '%s' stopped after too many entries", norm);
             strv_done(&matches);
@@ -555,6 +556,15 @@ static int protect_git(builder *b, const strv *dot_gits, oset *o) {
         r = strv_push(&roots, b->p->writable.v[i]);
     if (r >= 0)
         r = gitscan_collect(f, dot_gits, &roots, b->in->cfg->filesystem.allow_git_config, &gs);
+    if (r >= 0 && gs.truncated) {
+        /* what the scan did not see would be left writable (second review, finding 2) */
+        snprintf(b->fail, sizeof(b->fail),
+                 "the git scan reached its limit (%s), so the repositories beyond could not be "
+                 "protected; remove the excess entries (an earlier sandboxed run may have made "
+                 "them) or make fewer paths writable",
+                 gs.truncated_at);
+        r = -EOVERFLOW;
+    }
     for (size_t i = 0; r >= 0 && i < gs.git_dirs.n; i++)
         if (!strv_contains(&b->p->git_dirs, gs.git_dirs.v[i]))
             r = strv_push(&b->p->git_dirs, gs.git_dirs.v[i]);
