@@ -338,3 +338,33 @@ def test_git_scan_exhausted(env):
     p = sandbox(env, "echo ran", WRITE_WS)
     assert p.returncode != 0 and "ran" not in p.stdout, p.stdout
     assert "git scan reached its limit" in p.stderr and ".git/worktrees" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("how", ["allowWrite", "expose-rw"])
+def test_git_repo_below_other_writable_root(env, how):
+    """Finding 3: a repository below a writable root outside the workspace (allowWrite
+    ["../other"], --expose-host-path-rw) had its existing .git/config writable."""
+    other = env.root / "other"
+    repo = other / "pkgs" / "dep"
+
+    def setup():
+        make_repo(env)
+        make_repo(env, repo)
+        chown_tree(env, other)
+    attack = f"git config -f {repo}/.git/config core.fsmonitor '{payload(env)}'"
+    try:
+        reset(env)
+        setup()
+        p = host(env, attack)
+        assert host_git_runs_payload(env, repo), f"control\n{p.stdout}{p.stderr}"
+        reset(env)
+        setup()
+        if how == "allowWrite":
+            p = sandbox(env, attack, {"filesystem.allowWrite": [".", "../other"]})
+        else:
+            p = sandbox(env, attack, WRITE_WS, extra=["--expose-host-path-rw", str(other)])
+        assert not host_git_runs_payload(env, repo), \
+            f"the payload ran on the host after the sandboxed run\n{p.stdout}{p.stderr}"
+        assert p.returncode != 0, p.stderr  # the write itself failed (read-only config)
+    finally:
+        shutil.rmtree(other, ignore_errors=True)

@@ -588,7 +588,7 @@ static int collect_dangerous(builder *b, oset *o) {
     const host_facts *f = b->f;
     const char *names[32];
     size_t k = 0;
-    strv found = {0}, dot_gits = {0};
+    strv found = {0}, dot_gits = {0}, roots = {0};
     const char *truncated_in = NULL;
     bool trunc = false;
     int r = 0;
@@ -603,14 +603,28 @@ static int collect_dangerous(builder *b, oset *o) {
     if (needs_ro(b, f->cwd)) {
         r = f->fs->find(f->fs_data, f->cwd, DANGEROUS_DEPTH, names, &found, &trunc);
         truncated_in = trunc ? f->cwd : NULL;
-    } else
-        for (size_t i = 0; i < b->p->writable.n && r >= 0; i++)
-            if (path_is_under(b->p->writable.v[i], f->cwd)) {
-                r = f->fs->find(f->fs_data, b->p->writable.v[i], DANGEROUS_DEPTH, names, &found,
-                                &trunc);
-                if (trunc && !truncated_in)
-                    truncated_in = b->p->writable.v[i];
-            }
+        r = r < 0 ? r : strv_push(&roots, f->cwd);
+    }
+    /* and every other writable root and rw exposure: a repository there has its .git/config
+     * as writable as one in the workspace (second review, finding 3) */
+    for (size_t i = 0; r >= 0 && i < b->p->writable.n; i++)
+        r = strv_push(&roots, b->p->writable.v[i]);
+    for (size_t i = 0; r >= 0 && b->in->expose_rw && i < b->in->expose_rw->n; i++)
+        r = strv_push(&roots, b->in->expose_rw->v[i]);
+    for (size_t i = 0; r >= 0 && i < roots.n; i++) {
+        const char *root = roots.v[i];
+        bool seen = false;
+
+        /* the cwd (walked above) comes first; a nested root is walked itself (the outer
+         * walk's depth may end above its contents) */
+        for (size_t j = 0; !seen && j < i; j++)
+            seen = streq(root, roots.v[j]);
+        if (seen || (i == 0 && needs_ro(b, f->cwd)))
+            continue;
+        r = f->fs->find(f->fs_data, root, DANGEROUS_DEPTH, names, &found, &trunc);
+        if (r >= 0 && trunc && !truncated_in)
+            truncated_in = root;
+    }
     if (r >= 0 && truncated_in)
         r = refuse_truncated(b, "the dangerous-path scan", truncated_in);
     if (r >= 0 && f->home)
@@ -637,6 +651,7 @@ static int collect_dangerous(builder *b, oset *o) {
         r = protect_git(b, &dot_gits, o);
     strv_done(&found);
     strv_done(&dot_gits);
+    strv_done(&roots);
     return r;
 }
 
