@@ -10,6 +10,7 @@
  */
 #include "enforce/linux/execdeny.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -46,8 +47,23 @@ typedef struct candidate {
     ino_t ino;
 } candidate;
 
+/* Which of the names the resolver looks for one directory holds, read once. Probing every deny
+ * token and critical name in every $PATH directory with stat() took ~1,000 lookups and several ms
+ * of each launch on a host with a long $PATH; one listing per directory answers "absent" without a
+ * lookup. */
+typedef struct dirlist {
+    char *dir;
+    strv names;  /* sorted */
+    bool listed; /* false: could not be read (or too large): fall back to stat() */
+} dirlist;
+
+#define EXECDENY_DIRLIST_MAX 100000 /* entries kept per directory */
+
 typedef struct resolver {
     const execdeny_facts *facts;
+    strv wanted; /* sorted: the critical names and the deny tokens with their basenames */
+    dirlist *lists;
+    size_t n_lists, cap_lists;
     cmdpol *pol;
     target *t;
     size_t n_t, cap_t;
@@ -66,6 +82,12 @@ static void resolver_done(resolver *rs) {
     free(rs->cand);
     strv_done(&rs->deny_tokens);
     strv_done(&rs->dirs);
+    for (size_t i = 0; i < rs->n_lists; i++) {
+        free(rs->lists[i].dir);
+        strv_done(&rs->lists[i].names);
+    }
+    free(rs->lists);
+    strv_done(&rs->wanted);
     cmdpol_free(rs->pol);
 }
 
@@ -98,6 +120,70 @@ static bool is_dir(const char *p) {
     struct stat st;
 
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int grow(void *v, size_t *cap, size_t n, size_t elem);
+
+static int cmp_name(const void *a, const void *b) {
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Reads which of the wanted names dir holds into l; l->listed stays false when dir cannot be
+ * read whole. */
+static int list_dir(const strv *wanted, dirlist *l) {
+    DIR *d = opendir(l->dir);
+    struct dirent *e;
+    size_t seen = 0;
+    int r = 0;
+
+    if (!d)
+        return errno == ENOMEM ? -ENOMEM : 0;
+    errno = 0;
+    while ((e = readdir(d)) && ++seen <= EXECDENY_DIRLIST_MAX) {
+        const char *name = e->d_name;
+
+        if (bsearch(&name, wanted->v, wanted->n, sizeof(char *), cmp_name)) {
+            r = strv_push(&l->names, name);
+            if (r < 0)
+                break;
+        }
+    }
+    if (r >= 0 && !e && errno == 0) {
+        l->listed = true;
+        if (l->names.n > 1)
+            qsort(l->names.v, l->names.n, sizeof(char *), cmp_name);
+    }
+    closedir(d);
+    return r < 0 ? r : 0;
+}
+
+/* Whether dir/name is a non-directory (following symlinks), with its stat in *ret. Looks the
+ * name up in dir's listing first. 1 yes, 0 no, -ENOMEM. */
+static int file_in(resolver *rs, const char *dir, const char *name, struct stat *ret) {
+    _cleanup_free_ char *p = NULL;
+    dirlist *l = NULL;
+
+    for (size_t i = 0; i < rs->n_lists && !l; i++)
+        if (streq(rs->lists[i].dir, dir))
+            l = &rs->lists[i];
+    if (!l) {
+        if (grow(&rs->lists, &rs->cap_lists, rs->n_lists, sizeof(*rs->lists)) < 0)
+            return -ENOMEM;
+        l = &rs->lists[rs->n_lists];
+        *l = (dirlist){.dir = strdup(dir)};
+        if (!l->dir)
+            return -ENOMEM;
+        rs->n_lists++;
+        if (list_dir(&rs->wanted, l) < 0)
+            return -ENOMEM;
+    }
+    if (l->listed && bsearch(&name, rs->wanted.v, rs->wanted.n, sizeof(char *), cmp_name) &&
+        !bsearch(&name, l->names.v, l->names.n, sizeof(char *), cmp_name))
+        return 0; /* a name the listing looked for and did not see */
+    p = path_join(dir, name);
+    if (!p)
+        return -ENOMEM;
+    return is_file(p, ret) ? 1 : 0;
 }
 
 /* realpath(), or the path itself when it cannot be resolved. */
@@ -164,13 +250,17 @@ static int for_each_path_dir(const char *path_env, int (*fn)(resolver *, const c
 /* $PATH lookup: the first regular file with an execute bit (1 = found, stop). */
 static int lookpath_dir(resolver *rs, const char *dir, void *userdata) {
     const char *token = userdata;
-    _cleanup_free_ char *p = path_join(dir, token);
+    _cleanup_free_ char *p = NULL;
     struct stat st;
+    int r = file_in(rs, dir, token, &st);
 
+    if (r <= 0)
+        return r;
+    if (!(st.st_mode & 0111))
+        return 0;
+    p = path_join(dir, token);
     if (!p)
         return -ENOMEM;
-    if (!is_file(p, &st) || !(st.st_mode & 0111))
-        return 0;
     return add_target(rs, token, p) < 0 ? -ENOMEM : 1;
 }
 
@@ -194,11 +284,16 @@ static int resolve_token(resolver *rs, const char *token) {
     if (r < 0)
         return r;
     for (const char *const *d = common_dirs; *d; d++) {
-        _cleanup_free_ char *p = path_join(*d, token);
+        _cleanup_free_ char *p = NULL;
 
-        if (!p)
-            return -ENOMEM;
-        if (is_file(p, NULL) && add_target(rs, token, p) < 0)
+        r = file_in(rs, *d, token, NULL);
+        if (r <= 0) {
+            if (r < 0)
+                return r;
+            continue;
+        }
+        p = path_join(*d, token);
+        if (!p || add_target(rs, token, p) < 0)
             return -ENOMEM;
     }
     return 0;
@@ -242,14 +337,10 @@ static int build_candidates(resolver *rs) {
         r = add_dir(rs, *d, NULL);
     for (size_t d = 0; d < rs->dirs.n && r >= 0; d++)
         for (size_t k = 0; k < names.n && r >= 0; k++) {
-            _cleanup_free_ char *p = path_join(rs->dirs.v[d], names.v[k]);
             struct stat st;
 
-            if (!p) {
-                r = -ENOMEM;
-                break;
-            }
-            if (!is_file(p, &st))
+            r = file_in(rs, rs->dirs.v[d], names.v[k], &st);
+            if (r <= 0)
                 continue;
             if (grow(&rs->cand, &rs->cap_cand, rs->n_cand, sizeof(*rs->cand)) < 0) {
                 r = -ENOMEM;
@@ -260,7 +351,7 @@ static int build_candidates(resolver *rs) {
             if (!rs->cand[rs->n_cand].name)
                 r = -ENOMEM;
             else
-                rs->n_cand++;
+                rs->n_cand++, r = 0;
         }
     strv_done(&names);
     return r;
@@ -388,7 +479,18 @@ static int resolve(resolver *rs, const struct fence_config *cfg, strv *paths, st
                 r = strv_push(&rs->deny_tokens, tok);
             if (r >= 0 && !strv_contains(&rs->deny_tokens, b))
                 r = strv_push(&rs->deny_tokens, b);
-            if (r >= 0)
+        }
+    for (size_t i = 0; i < rs->deny_tokens.n && r >= 0; i++)
+        r = strv_push(&rs->wanted, rs->deny_tokens.v[i]);
+    for (size_t i = 0; critical[i] && r >= 0; i++)
+        r = strv_push(&rs->wanted, critical[i]);
+    if (r >= 0 && rs->wanted.n > 1)
+        qsort(rs->wanted.v, rs->wanted.n, sizeof(char *), cmp_name);
+    for (cmdpol_list l = CMDPOL_DENY; l <= CMDPOL_DEFAULT && r >= 0; l++)
+        for (size_t i = 0; i < rs->pol->n_rules[l] && r >= 0; i++) {
+            const char *tok = cmdpol_rule_runtime_token(&rs->pol->rules[l][i]);
+
+            if (tok)
                 r = resolve_token(rs, tok);
         }
     if (r >= 0 && rs->n_t > 0)
