@@ -408,3 +408,20 @@ const char *fspol_create_denied(const fspol_protect *p, const char *path, fspol_
     }
     return NULL;
 }
+
+static bool holds_any(const strv *list, const char *path) {
+    for (size_t i = 0; list && i < list->n; i++)
+        if (path_is_under(list->v[i], path))
+            return true;
+    return false;
+}
+
+const char *fspol_move_denied(const fspol_protect *p, const char *path) {
+    if (path[0] != '/')
+        return "not an absolute path";
+    if (holds_any(p->git_dirs, path))
+        return "holds a git directory";
+    if (holds_any(p->git_protect, path))
+        return "holds a git control path";
+    return NULL;
+}

@@ -104,3 +104,10 @@ typedef enum fspol_create_kind {
  *    init`) gets its config, an existing one cannot be re-pointed or given a new config by
  *    moving its ".git" aside. */
 const char *fspol_create_denied(const fspol_protect *p, const char *path, fspol_create_kind kind);
+
+/* Why the existing entry `path` (absolute and clean, in the sandbox's view) may not be renamed
+ * away, or NULL when it may: it is, or holds, a git directory that existed at launch
+ * (git_dirs) or a git control path (git_protect). Moving its parent would carry the protected
+ * names along, and below the new name nothing knows them: commondir, config... could be created
+ * there and the directory moved back by a later run (second review, finding 1). */
+const char *fspol_move_denied(const fspol_protect *p, const char *path);

@@ -739,25 +739,43 @@ static void fix_mode(int fd, mode_t want) {
     chmod(p, (st.st_mode & 07000) | (want & 0777));
 }
 
+static fspol_protect protect_of(const broker *b) {
+    return (fspol_protect){.workspace = b->cfg.workspace,
+                           .home = b->cfg.home,
+                           .allow_git_config = b->cfg.allow_git_config,
+                           .deny_write = b->cfg.deny_write,
+                           .git_dirs = b->cfg.git_dirs,
+                           .git_protect = b->cfg.git_protect};
+}
+
+static int refuse(req_ctx *c, const char *what, const target *t, const char *why) {
+    c->b->refused++;
+    if (c->b->cfg.log && (c->b->cfg.log->debug || c->b->cfg.log->monitor))
+        rlog_line(c->b->cfg.log, "[fence:linux] refused %s \"%s\" (%s)", what, t->view, why);
+    return -EACCES;
+}
+
 static int check(req_ctx *c, target *t, fspol_create_kind kind) {
-    fspol_protect p = {.workspace = c->b->cfg.workspace,
-                       .home = c->b->cfg.home,
-                       .allow_git_config = c->b->cfg.allow_git_config,
-                       .deny_write = c->b->cfg.deny_write,
-                       .git_dirs = c->b->cfg.git_dirs,
-                       .git_protect = c->b->cfg.git_protect};
+    fspol_protect p = protect_of(c->b);
     const char *why;
     int r = target_view(t);
 
     if (r < 0)
         return r;
     why = fspol_create_denied(&p, t->view, kind);
-    if (!why)
-        return 0;
-    c->b->refused++;
-    if (c->b->cfg.log && (c->b->cfg.log->debug || c->b->cfg.log->monitor))
-        rlog_line(c->b->cfg.log, "[fence:linux] refused creating \"%s\" (%s)", t->view, why);
-    return -EACCES;
+    return why ? refuse(c, "creating", t, why) : 0;
+}
+
+/* An entry renamed away may not carry protected git paths with it (fspol_move_denied). */
+static int check_move(req_ctx *c, target *t) {
+    fspol_protect p = protect_of(c->b);
+    const char *why;
+    int r = target_view(t);
+
+    if (r < 0)
+        return r;
+    why = fspol_move_denied(&p, t->view);
+    return why ? refuse(c, "moving", t, why) : 0;
 }
 
 /* A process's session and controlling terminal (fields 6 and 7 of /proc/PID/stat; tty 0 is
@@ -1163,12 +1181,16 @@ static int do_rename(req_ctx *c, int olddirfd, uint64_t oldaddr, int newdirfd, u
     if (r >= 0)
         r = kind_of(&o, &ko);
     if (r >= 0)
+        r = check_move(c, &o);
+    if (r >= 0)
         r = check(c, &n, ko);
     if (r >= 0)
         r = cross_check(c, &o, &n, ko);
     if (r >= 0 && (flags & RENAME_EXCHANGE)) {
         /* the other entry moves to the old name */
         r = kind_of(&n, &kn);
+        if (r >= 0)
+            r = check_move(c, &n);
         if (r >= 0)
             r = check(c, &o, kn);
         if (r >= 0)

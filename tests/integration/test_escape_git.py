@@ -280,3 +280,91 @@ def test_truncated_scan_refuses(env, flood):
     finally:
         if moved.exists():
             os.rename(moved, flood)
+
+
+# --- second review: the path-based protection moved, exhausted, or never applied -------------
+
+def attack_in_runs(env, setup, runs, policy=WRITE_WS, check_cwd=None):
+    """Like attack_both_ways, with an attack spread over several runs (each a fresh sandbox)."""
+    for sandboxed in (False, True):
+        reset(env)
+        setup()
+        out = ""
+        for cmd in runs:
+            p = sandbox(env, cmd, policy) if sandboxed else host(env, cmd)
+            out += p.stdout + p.stderr
+        ran = host_git_runs_payload(env, check_cwd)
+        if sandboxed:
+            assert not ran, f"the payload ran on the host after the sandboxed runs\n{out}"
+        else:
+            assert ran, f"control: the attack works without fence\n{out}"
+
+
+def test_git_parent_renamed(env):
+    """Finding 1: the directory holding a protected .git is moved away, commondir is created
+    below its new name (nothing knows that .git there), and a later run moves it back."""
+    def setup():
+        make_repo(env)
+        make_repo(env, env.work / "lib")
+    attack_in_runs(env, setup, [
+        "mv lib x && " + evil_dir_cmd(env, "evil") + " && printf '../../evil\\n' > x/.git/commondir",
+        "mv x lib"], check_cwd=env.work / "lib")
+
+
+def test_git_parent_exchanged(env):
+    """Finding 1 through renameat2(RENAME_EXCHANGE): the other side holds the .git."""
+    def setup():
+        make_repo(env)
+        make_repo(env, env.work / "lib")
+    swap = ("python3 -c 'import ctypes,sys; l=ctypes.CDLL(None,use_errno=True); "
+            "r=l.renameat2(-100,sys.argv[1].encode(),-100,sys.argv[2].encode(),2); "
+            "sys.exit(r and ctypes.get_errno())' ")
+    attack_in_runs(env, setup, [
+        "mkdir x && " + swap + "x lib && " + evil_dir_cmd(env, "evil") +
+        " && printf '../../evil\\n' > x/.git/commondir",
+        swap + "x lib"], check_cwd=env.work / "lib")
+
+
+def test_git_scan_exhausted(env):
+    """Finding 2: a run makes enough .git/worktrees entries to exhaust the git scan's bounds;
+    the next run would leave a later repository's config writable. Fence refuses to start."""
+    def setup():
+        make_repo(env)
+        make_repo(env, env.work / "lib")
+    attack_in_runs(env, setup, [
+        "mkdir -p .git/worktrees && cd .git/worktrees && mkdir $(seq -f w%04g 1100)",
+        f"printf '[core]\\n\\tfsmonitor = \"{payload(env)}\"\\n' >> lib/.git/config"],
+        check_cwd=env.work / "lib")
+    p = sandbox(env, "echo ran", WRITE_WS)
+    assert p.returncode != 0 and "ran" not in p.stdout, p.stdout
+    assert "git scan reached its limit" in p.stderr and ".git/worktrees" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("how", ["allowWrite", "expose-rw"])
+def test_git_repo_below_other_writable_root(env, how):
+    """Finding 3: a repository below a writable root outside the workspace (allowWrite
+    ["../other"], --expose-host-path-rw) had its existing .git/config writable."""
+    other = env.root / "other"
+    repo = other / "pkgs" / "dep"
+
+    def setup():
+        make_repo(env)
+        make_repo(env, repo)
+        chown_tree(env, other)
+    attack = f"git config -f {repo}/.git/config core.fsmonitor '{payload(env)}'"
+    try:
+        reset(env)
+        setup()
+        p = host(env, attack)
+        assert host_git_runs_payload(env, repo), f"control\n{p.stdout}{p.stderr}"
+        reset(env)
+        setup()
+        if how == "allowWrite":
+            p = sandbox(env, attack, {"filesystem.allowWrite": [".", "../other"]})
+        else:
+            p = sandbox(env, attack, WRITE_WS, extra=["--expose-host-path-rw", str(other)])
+        assert not host_git_runs_payload(env, repo), \
+            f"the payload ran on the host after the sandboxed run\n{p.stdout}{p.stderr}"
+        assert p.returncode != 0, p.stderr  # the write itself failed (read-only config)
+    finally:
+        shutil.rmtree(other, ignore_errors=True)

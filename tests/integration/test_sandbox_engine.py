@@ -125,10 +125,11 @@ def test_git_hooks_after_moving_git_aside(env):
     os.makedirs(env.work / ".git" / "hooks")
     chown_tree(env, env.work)
     policy = {"filesystem.allowWrite": ["."]}
-    p = sandbox(env, "mv .git .git.old && mkdir -p .git/hooks && echo made; "
+    p = sandbox(env, "mv .git .git.old; echo mv=$?; mkdir -p .git/hooks && echo made; "
                      "echo evil > .git/hooks/post-checkout; echo rc=$?; "
                      "mkdir -p x/hooks && echo evil > x/hooks/pre-push && mv x .git/y; "
                      "mv x/hooks .git/hooks2; mv x .git 2>&1; echo rc2=$?", policy)
+    assert "mv=1" in p.stdout, p.stderr  # a .git that existed at launch stays (fixgit2)
     assert "made" in p.stdout, p.stderr
     assert "rc=1" in p.stdout
     assert not (env.work / ".git" / "hooks" / "post-checkout").exists()

@@ -16,13 +16,13 @@ static void test_normalize(void **state) {
     static const struct {
         const char *in, *want;
     } cases[] = {
-        {"~", "/home/u"},
-        {"~/.ssh/id_*", "/home/u/.ssh/id_*"},
-        {".", "/w"},
-        {"./a/../b", "/w/b"},
-        {"**/.env", "/w/**/.env"},
-        {"/etc//x/", "/etc/x"},
-        {"~user", "/w/~user"},
+            {"~", "/home/u"},
+            {"~/.ssh/id_*", "/home/u/.ssh/id_*"},
+            {".", "/w"},
+            {"./a/../b", "/w/b"},
+            {"**/.env", "/w/**/.env"},
+            {"/etc//x/", "/etc/x"},
+            {"~user", "/w/~user"},
     };
 
     (void) state;
@@ -38,13 +38,13 @@ static void test_classify(void **state) {
         fspol_glob_kind kind;
         const char *prefix;
     } cases[] = {
-        {"/a/b", FSPOL_GLOB_NONE, "/a/b"},
-        {"/h/.cache/**", FSPOL_GLOB_TREE, "/h/.cache"},
-        {"/h/.claude*", FSPOL_GLOB_SIMPLE, "/h"},
-        {"/w/**/.env", FSPOL_GLOB_RECURSIVE, "/w"},
-        {"/w/**/d/**", FSPOL_GLOB_RECURSIVE, "/w"},
-        {"/*/x", FSPOL_GLOB_SIMPLE, "/"},
-        {"/**", FSPOL_GLOB_TREE, "/"},
+            {"/a/b", FSPOL_GLOB_NONE, "/a/b"},
+            {"/h/.cache/**", FSPOL_GLOB_TREE, "/h/.cache"},
+            {"/h/.claude*", FSPOL_GLOB_SIMPLE, "/h"},
+            {"/w/**/.env", FSPOL_GLOB_RECURSIVE, "/w"},
+            {"/w/**/d/**", FSPOL_GLOB_RECURSIVE, "/w"},
+            {"/*/x", FSPOL_GLOB_SIMPLE, "/"},
+            {"/**", FSPOL_GLOB_TREE, "/"},
     };
 
     (void) state;
@@ -62,22 +62,22 @@ static void test_match(void **state) {
         const char *pat, *path;
         bool want;
     } cases[] = {
-        {"/w/**/.env", "/w/.env", true},
-        {"/w/**/.env", "/w/a/b/.env", true},
-        {"/w/**/.env", "/w/a/b/.env.x", false},
-        {"/w/**/.env.*", "/w/a/.env.local", true},
-        {"/w/**/*.pem", "/w/k.pem", true},
-        {"/w/**/*.pem", "/other/k.pem", false},
-        {"/h/.cache/**", "/h/.cache", true},
-        {"/h/.cache/**", "/h/.cache/a/b", true},
-        {"/h/.claude*", "/h/.claude.json", true},
-        {"/h/.claude*", "/h/.claude/x", false},
-        {"/a/*/c", "/a/b/c", true},
-        {"/a/*/c", "/a/b/x/c", false},
-        {"/a/?/c", "/a/bb/c", false},
-        {"/a/[bx]/c", "/a/x/c", true},
-        {"/a/[!bx]/c", "/a/x/c", false},
-        {"/w/**/d/**", "/w/q/d/z", true},
+            {"/w/**/.env", "/w/.env", true},
+            {"/w/**/.env", "/w/a/b/.env", true},
+            {"/w/**/.env", "/w/a/b/.env.x", false},
+            {"/w/**/.env.*", "/w/a/.env.local", true},
+            {"/w/**/*.pem", "/w/k.pem", true},
+            {"/w/**/*.pem", "/other/k.pem", false},
+            {"/h/.cache/**", "/h/.cache", true},
+            {"/h/.cache/**", "/h/.cache/a/b", true},
+            {"/h/.claude*", "/h/.claude.json", true},
+            {"/h/.claude*", "/h/.claude/x", false},
+            {"/a/*/c", "/a/b/c", true},
+            {"/a/*/c", "/a/b/x/c", false},
+            {"/a/?/c", "/a/bb/c", false},
+            {"/a/[bx]/c", "/a/x/c", true},
+            {"/a/[!bx]/c", "/a/x/c", false},
+            {"/w/**/d/**", "/w/q/d/z", true},
     };
 
     (void) state;
@@ -94,56 +94,58 @@ static void test_create_denied(void **state) {
         bool git_cfg;
         bool denied;
     } cases[] = {
-        {"/w/main.c", FSPOL_CREATE_FILE, false, false},
-        {"/w/.bashrc", FSPOL_CREATE_FILE, false, true},
-        {"/w/sub/deep/.mcp.json", FSPOL_RENAME_FILE, false, true},
-        {"/h/.bashrc", FSPOL_CREATE_FILE, false, true},
-        {"/h/sub/.bashrc", FSPOL_CREATE_FILE, false, false},
-        {"/h/notes", FSPOL_CREATE_FILE, false, false},
-        {"/w/.vscode", FSPOL_CREATE_DIR, false, true},
-        {"/w/a/.idea/x.xml", FSPOL_CREATE_FILE, false, true},
-        {"/w/.git", FSPOL_CREATE_DIR, false, false},
-        {"/w/.git", FSPOL_RENAME_DIR, false, true},
-        {"/w/.git", FSPOL_CREATE_SYMLINK, false, true},
-        {"/w/.git/hooks", FSPOL_CREATE_DIR, false, false},
-        {"/w/.git/hooks", FSPOL_RENAME_DIR, false, true},
-        {"/w/.git/hooks", FSPOL_CREATE_SYMLINK, false, true},
-        {"/w/.git/hooks/pre-commit", FSPOL_CREATE_FILE, false, true},
-        {"/w/.git/hooks/pre-commit", FSPOL_RENAME_FILE, false, true},
-        {"/w/.git/hooks/pre-commit.sample", FSPOL_CREATE_FILE, false, false},
-        {"/w/.git/hooks/x/y.sample", FSPOL_CREATE_FILE, false, true},
-        {"/w/.git/modules/s/hooks/post-checkout", FSPOL_CREATE_FILE, false, true},
-        {"/w/.git/config", FSPOL_CREATE_FILE, false, true},
-        {"/w/.git/config", FSPOL_RENAME_FILE, true, false},
-        {"/w/.git/config.lock", FSPOL_CREATE_FILE, false, false},
-        {"/w/.git/objects/ab/cd", FSPOL_CREATE_FILE, false, false},
-        {"/w/x/.env", FSPOL_CREATE_FILE, false, true},
-        {"/w/secret", FSPOL_CREATE_DIR, false, true},
-        {"/w/secret/a", FSPOL_CREATE_FILE, false, true},
-        {"/tmp/.bashrc", FSPOL_CREATE_FILE, false, false},
-        /* review1 finding 2: .git only by mkdir, anywhere */
-        {"/w/.git", FSPOL_CREATE_FILE, false, true},
-        {"/w/.git", FSPOL_RENAME_FILE, false, true},
-        {"/w/sub/.git", FSPOL_CREATE_FILE, false, true},
-        {"/tmp/r/.git", FSPOL_CREATE_SYMLINK, false, true},
-        {"/tmp/r/.git", FSPOL_CREATE_DIR, false, false},
-        {"/tmp/r/.git/hooks/post-checkout", FSPOL_CREATE_FILE, false, true},
-        {"/w/.git/commondir", FSPOL_CREATE_FILE, false, true},
-        {"/w/.git/gitdir", FSPOL_RENAME_FILE, false, true},
-        {"/w/.git/config.worktree", FSPOL_CREATE_FILE, true, true},
-        {"/w/.git/worktrees/x/commondir", FSPOL_CREATE_FILE, false, true},
-        /* ~/.config/git/config and what would bring one */
-        {"/h/.config/git/config", FSPOL_CREATE_FILE, false, true},
-        {"/h/.config/git", FSPOL_RENAME_DIR, false, true},
-        {"/h/.config", FSPOL_CREATE_SYMLINK, false, true},
-        {"/h/.config/git", FSPOL_CREATE_DIR, false, false},
-        {"/h/.config/git/ignore", FSPOL_CREATE_FILE, false, false},
-        {"/h/.config/gitx", FSPOL_RENAME_DIR, false, false},
+            {"/w/main.c", FSPOL_CREATE_FILE, false, false},
+            {"/w/.bashrc", FSPOL_CREATE_FILE, false, true},
+            {"/w/sub/deep/.mcp.json", FSPOL_RENAME_FILE, false, true},
+            {"/h/.bashrc", FSPOL_CREATE_FILE, false, true},
+            {"/h/sub/.bashrc", FSPOL_CREATE_FILE, false, false},
+            {"/h/notes", FSPOL_CREATE_FILE, false, false},
+            {"/w/.vscode", FSPOL_CREATE_DIR, false, true},
+            {"/w/a/.idea/x.xml", FSPOL_CREATE_FILE, false, true},
+            {"/w/.git", FSPOL_CREATE_DIR, false, false},
+            {"/w/.git", FSPOL_RENAME_DIR, false, true},
+            {"/w/.git", FSPOL_CREATE_SYMLINK, false, true},
+            {"/w/.git/hooks", FSPOL_CREATE_DIR, false, false},
+            {"/w/.git/hooks", FSPOL_RENAME_DIR, false, true},
+            {"/w/.git/hooks", FSPOL_CREATE_SYMLINK, false, true},
+            {"/w/.git/hooks/pre-commit", FSPOL_CREATE_FILE, false, true},
+            {"/w/.git/hooks/pre-commit", FSPOL_RENAME_FILE, false, true},
+            {"/w/.git/hooks/pre-commit.sample", FSPOL_CREATE_FILE, false, false},
+            {"/w/.git/hooks/x/y.sample", FSPOL_CREATE_FILE, false, true},
+            {"/w/.git/modules/s/hooks/post-checkout", FSPOL_CREATE_FILE, false, true},
+            {"/w/.git/config", FSPOL_CREATE_FILE, false, true},
+            {"/w/.git/config", FSPOL_RENAME_FILE, true, false},
+            {"/w/.git/config.lock", FSPOL_CREATE_FILE, false, false},
+            {"/w/.git/objects/ab/cd", FSPOL_CREATE_FILE, false, false},
+            {"/w/x/.env", FSPOL_CREATE_FILE, false, true},
+            {"/w/secret", FSPOL_CREATE_DIR, false, true},
+            {"/w/secret/a", FSPOL_CREATE_FILE, false, true},
+            {"/tmp/.bashrc", FSPOL_CREATE_FILE, false, false},
+            /* review1 finding 2: .git only by mkdir, anywhere */
+            {"/w/.git", FSPOL_CREATE_FILE, false, true},
+            {"/w/.git", FSPOL_RENAME_FILE, false, true},
+            {"/w/sub/.git", FSPOL_CREATE_FILE, false, true},
+            {"/tmp/r/.git", FSPOL_CREATE_SYMLINK, false, true},
+            {"/tmp/r/.git", FSPOL_CREATE_DIR, false, false},
+            {"/tmp/r/.git/hooks/post-checkout", FSPOL_CREATE_FILE, false, true},
+            {"/w/.git/commondir", FSPOL_CREATE_FILE, false, true},
+            {"/w/.git/gitdir", FSPOL_RENAME_FILE, false, true},
+            {"/w/.git/config.worktree", FSPOL_CREATE_FILE, true, true},
+            {"/w/.git/worktrees/x/commondir", FSPOL_CREATE_FILE, false, true},
+            /* ~/.config/git/config and what would bring one */
+            {"/h/.config/git/config", FSPOL_CREATE_FILE, false, true},
+            {"/h/.config/git", FSPOL_RENAME_DIR, false, true},
+            {"/h/.config", FSPOL_CREATE_SYMLINK, false, true},
+            {"/h/.config/git", FSPOL_CREATE_DIR, false, false},
+            {"/h/.config/git/ignore", FSPOL_CREATE_FILE, false, false},
+            {"/h/.config/gitx", FSPOL_RENAME_DIR, false, false},
     };
 
     (void) state;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-        fspol_protect p = {.workspace = "/w", .home = "/h", .deny_write = &deny_write,
+        fspol_protect p = {.workspace = "/w",
+                           .home = "/h",
+                           .deny_write = &deny_write,
                            .allow_git_config = cases[i].git_cfg};
         const char *why = fspol_create_denied(&p, cases[i].path, cases[i].kind);
         if ((why != NULL) != cases[i].denied)
@@ -201,6 +203,27 @@ static void test_create_denied_git_config(void **state) {
     }
 }
 
+/* A directory holding a protected git path may not be renamed away (second review 1). */
+static void test_move_denied(void **state) {
+    static char *gd[] = {"/w/lib/.git", NULL};
+    static const strv git_dirs = {.v = gd, .n = 1};
+    static char *gp[] = {"/w/.husky/_", NULL};
+    static const strv prot = {.v = gp, .n = 1};
+    fspol_protect p = {
+            .workspace = "/w", .home = "/h", .git_dirs = &git_dirs, .git_protect = &prot};
+
+    (void) state;
+    assert_non_null(fspol_move_denied(&p, "/w/lib"));
+    assert_non_null(fspol_move_denied(&p, "/w/lib/.git"));
+    assert_non_null(fspol_move_denied(&p, "/w"));
+    assert_non_null(fspol_move_denied(&p, "/w/.husky"));
+    assert_non_null(fspol_move_denied(&p, "/w/.husky/_"));
+    assert_null(fspol_move_denied(&p, "/w/lib/src"));
+    assert_null(fspol_move_denied(&p, "/w/li"));
+    assert_null(fspol_move_denied(&p, "/w/.husky/_/pre-commit"));
+    assert_non_null(fspol_move_denied(&p, "relative"));
+}
+
 static void test_env_socket_paths(void **state) {
     static char *env[] = {
             "HOME=/h",
@@ -235,6 +258,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_create_denied_git_config),
             cmocka_unit_test(test_env_socket_paths),
+            cmocka_unit_test(test_move_denied),
             cmocka_unit_test(test_normalize),
             cmocka_unit_test(test_classify),
             cmocka_unit_test(test_match),

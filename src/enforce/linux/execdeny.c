@@ -195,8 +195,9 @@ static int file_in(resolver *rs, const char *dir, const char *name, struct stat 
         } else if (have && list_dir(&rs->wanted, l) < 0)
             return -ENOMEM;
     }
-    if (l->listed && bsearch(&name, rs->wanted.v, rs->wanted.n, sizeof(char *), cmp_name) &&
-        !bsearch(&name, l->names.v, l->names.n, sizeof(char *), cmp_name))
+    if (l->listed && rs->wanted.n &&
+        bsearch(&name, rs->wanted.v, rs->wanted.n, sizeof(char *), cmp_name) &&
+        (!l->names.n || !bsearch(&name, l->names.v, l->names.n, sizeof(char *), cmp_name)))
         return 0; /* a name the listing looked for and did not see */
     p = path_join(dir, name);
     if (!p)

@@ -172,6 +172,15 @@ static int add_note(scan *s, const char *what, const char *path) {
     return strv_contains(&s->res->notes, line) ? 0 : strv_push(&s->res->notes, line);
 }
 
+/* A bound reached: noted, and the result marked truncated (fails closed in the caller). */
+static int truncated(scan *s, const char *what, const char *path) {
+    if (!s->res->truncated) {
+        s->res->truncated = true;
+        snprintf(s->res->truncated_at, sizeof(s->res->truncated_at), "%s '%s'", what, path);
+    }
+    return add_note(s, what, path);
+}
+
 /* The canonical form of path, existing or not: its longest existing prefix resolved. */
 static char *canonical(scan *s, const char *path, unsigned depth) {
     hostfs_entry e = {0};
@@ -190,7 +199,7 @@ static int protect(scan *s, const char *path) {
     char *c;
 
     if (s->res->protect.n >= GITSCAN_MAX_PROTECT)
-        return add_note(s, "too many control paths; not protecting", path);
+        return truncated(s, "too many git control paths at", path);
     c = canonical(s, path, 0);
     if (!c)
         return -ENOMEM;
@@ -279,18 +288,22 @@ static int parse_file(scan *s, const char *path, const char *worktree, bool glob
     cfg_ctx c = {.s = s, .worktree = global ? NULL : worktree, .depth = depth};
     int r;
 
-    if (!s->f->fs->read || depth > GITSCAN_MAX_DEPTH || strv_contains(&s->seen_configs, path))
+    if (!s->f->fs->read || strv_contains(&s->seen_configs, path))
         return 0;
-    if (s->seen_configs.n >= GITSCAN_MAX_CONFIGS)
-        return add_note(s, "too many config files; not reading", path);
-    r = strv_push(&s->seen_configs, path);
-    if (r < 0)
-        return r;
     r = s->f->fs->read(s->f->fs_data, path, PROBE_READ_MAX, &text);
     if (r == -ENOMEM)
         return r;
+    if (r == -ENOENT || r == -ENOTDIR)
+        return 0; /* only configs that exist count against the bound */
+    if (depth > GITSCAN_MAX_DEPTH)
+        return truncated(s, "config includes nested too deep at", path);
+    if (s->seen_configs.n >= GITSCAN_MAX_CONFIGS)
+        return truncated(s, "too many git config files at", path);
+    r = strv_push(&s->seen_configs, path);
     if (r < 0)
-        return r == -ENOENT ? 0 : add_note(s, "cannot read config", path);
+        return r;
+    if (!text)
+        return add_note(s, "cannot read config", path);
     dir = path_dir(path);
     if (!dir)
         return -ENOMEM;
@@ -352,10 +365,10 @@ static int modules(scan *s, const char *dir, unsigned depth) {
     if (!pattern)
         return -ENOMEM;
     if (depth > GITSCAN_MAX_DEPTH)
-        return add_note(s, "submodules nested too deep; not looking below", dir);
+        return truncated(s, "git submodules nested too deep at", dir);
     r = s->f->fs->glob(s->f->fs_data, pattern, &sub, &trunc);
     if (r >= 0 && trunc)
-        r = add_note(s, "too many entries; submodules not all seen in", dir);
+        r = truncated(s, "too many entries in", dir);
     for (size_t i = 0; r >= 0 && i < sub.n; i++) {
         _cleanup_free_ char *head = path_join(sub.v[i], "HEAD");
         hostfs_entry e = {0};
@@ -391,7 +404,7 @@ static int worktrees(scan *s, const char *dir) {
         return -ENOMEM;
     r = s->f->fs->glob(s->f->fs_data, pattern, &wt, &trunc);
     if (r >= 0 && trunc)
-        r = add_note(s, "too many entries; worktrees not all seen in", dir);
+        r = truncated(s, "too many entries in", dir);
     for (size_t i = 0; r >= 0 && i < wt.n; i++) {
         _cleanup_free_ char *gitdir = path_join(wt.v[i], "gitdir"), *dotgit = NULL;
         _cleanup_free_ char *tree = NULL, *cfg = path_join(wt.v[i], "config.worktree");
@@ -428,10 +441,12 @@ static int git_dir(scan *s, const char *dir, const char *worktree, unsigned dept
     bool oom = false;
     int r = 0;
 
-    if (strv_contains(&s->seen_dirs, dir) || depth > GITSCAN_MAX_DEPTH)
+    if (strv_contains(&s->seen_dirs, dir))
         return 0;
+    if (depth > GITSCAN_MAX_DEPTH)
+        return truncated(s, "git directories linked too deep at", dir);
     if (s->seen_dirs.n >= GITSCAN_MAX_GIT_DIRS)
-        return add_note(s, "too many git directories; not protecting", dir);
+        return truncated(s, "too many git directories at", dir);
     r = strv_push(&s->seen_dirs, dir);
     if (r >= 0 && streq(base_of(dir), ".git") && !strv_contains(&s->res->git_dirs, dir))
         r = strv_push(&s->res->git_dirs, dir);

@@ -32,6 +32,11 @@ typedef struct gitscan_result {
     strv git_dirs; /* canonical ".git" directories (fspol_protect.git_dirs) */
     strv protect;  /* canonical control paths, existing or not (fspol_protect.git_protect) */
     strv notes;    /* for -d: skipped configs, limits reached */
+    /* A bound was reached (too many git directories, configs, control paths or entries; too
+     * deep): what lies beyond was not seen, so the caller must refuse to start (a sandbox can
+     * make the names that exhaust the bounds). The first such note is in truncated_at. */
+    bool truncated;
+    char truncated_at[400];
 } gitscan_result;
 
 /* dot_gits: ".git" paths found by the dangerous-name scan (any type, may be NULL); roots:

@@ -102,7 +102,7 @@ typedef struct builder {
     const mntplan_input *in;
     const host_facts *f;
     mntplan *p;
-    strv tmp_ro; /* read-only paths below /tmp: bound after the private /tmp is mounted */
+    strv tmp_ro;    /* read-only paths below /tmp: bound after the private /tmp is mounted */
     char fail[700]; /* why the plan is refused (with -EOVERFLOW): a protecting scan truncated */
 } builder;
 
@@ -243,8 +243,9 @@ static int expand(builder *b, const strv *list, pset *out, const char *why) {
                 r = add_resolved(b, out, matches.v[j], why);
             if (r >= 0 && truncated)
                 r = streq(why, "denyRead") || streq(why, "denyWrite")
-                            ? refuse_truncated(b, streq(why, "denyRead") ? "the denyRead glob"
-                                                                         : "the denyWrite glob",
+                            ? refuse_truncated(b,
+                                               streq(why, "denyRead") ? "the denyRead glob"
+                                                                      : "the denyWrite glob",
                                                norm)
                             : note(b->p, "glob '%s' stopped after too many entries", norm);
             strv_done(&matches);
@@ -555,6 +556,15 @@ static int protect_git(builder *b, const strv *dot_gits, oset *o) {
         r = strv_push(&roots, b->p->writable.v[i]);
     if (r >= 0)
         r = gitscan_collect(f, dot_gits, &roots, b->in->cfg->filesystem.allow_git_config, &gs);
+    if (r >= 0 && gs.truncated) {
+        /* what the scan did not see would be left writable (second review, finding 2) */
+        snprintf(b->fail, sizeof(b->fail),
+                 "the git scan reached its limit (%s), so the repositories beyond could not be "
+                 "protected; remove the excess entries (an earlier sandboxed run may have made "
+                 "them) or make fewer paths writable",
+                 gs.truncated_at);
+        r = -EOVERFLOW;
+    }
     for (size_t i = 0; r >= 0 && i < gs.git_dirs.n; i++)
         if (!strv_contains(&b->p->git_dirs, gs.git_dirs.v[i]))
             r = strv_push(&b->p->git_dirs, gs.git_dirs.v[i]);
@@ -578,7 +588,7 @@ static int collect_dangerous(builder *b, oset *o) {
     const host_facts *f = b->f;
     const char *names[32];
     size_t k = 0;
-    strv found = {0}, dot_gits = {0};
+    strv found = {0}, dot_gits = {0}, roots = {0};
     const char *truncated_in = NULL;
     bool trunc = false;
     int r = 0;
@@ -593,14 +603,28 @@ static int collect_dangerous(builder *b, oset *o) {
     if (needs_ro(b, f->cwd)) {
         r = f->fs->find(f->fs_data, f->cwd, DANGEROUS_DEPTH, names, &found, &trunc);
         truncated_in = trunc ? f->cwd : NULL;
-    } else
-        for (size_t i = 0; i < b->p->writable.n && r >= 0; i++)
-            if (path_is_under(b->p->writable.v[i], f->cwd)) {
-                r = f->fs->find(f->fs_data, b->p->writable.v[i], DANGEROUS_DEPTH, names, &found,
-                                &trunc);
-                if (trunc && !truncated_in)
-                    truncated_in = b->p->writable.v[i];
-            }
+        r = r < 0 ? r : strv_push(&roots, f->cwd);
+    }
+    /* and every other writable root and rw exposure: a repository there has its .git/config
+     * as writable as one in the workspace (second review, finding 3) */
+    for (size_t i = 0; r >= 0 && i < b->p->writable.n; i++)
+        r = strv_push(&roots, b->p->writable.v[i]);
+    for (size_t i = 0; r >= 0 && b->in->expose_rw && i < b->in->expose_rw->n; i++)
+        r = strv_push(&roots, b->in->expose_rw->v[i]);
+    for (size_t i = 0; r >= 0 && i < roots.n; i++) {
+        const char *root = roots.v[i];
+        bool seen = false;
+
+        /* the cwd (walked above) comes first; a nested root is walked itself (the outer
+         * walk's depth may end above its contents) */
+        for (size_t j = 0; !seen && j < i; j++)
+            seen = streq(root, roots.v[j]);
+        if (seen || (i == 0 && needs_ro(b, f->cwd)))
+            continue;
+        r = f->fs->find(f->fs_data, root, DANGEROUS_DEPTH, names, &found, &trunc);
+        if (r >= 0 && trunc && !truncated_in)
+            truncated_in = root;
+    }
     if (r >= 0 && truncated_in)
         r = refuse_truncated(b, "the dangerous-path scan", truncated_in);
     if (r >= 0 && f->home)
@@ -627,6 +651,7 @@ static int collect_dangerous(builder *b, oset *o) {
         r = protect_git(b, &dot_gits, o);
     strv_done(&found);
     strv_done(&dot_gits);
+    strv_done(&roots);
     return r;
 }
 
