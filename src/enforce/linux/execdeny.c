@@ -144,7 +144,7 @@ static int list_dir(const strv *wanted, dirlist *l) {
     while ((e = readdir(d)) && ++seen <= EXECDENY_DIRLIST_MAX) {
         const char *name = e->d_name;
 
-        if (bsearch(&name, wanted->v, wanted->n, sizeof(char *), cmp_name)) {
+        if (wanted->n && bsearch(&name, wanted->v, wanted->n, sizeof(char *), cmp_name)) {
             r = strv_push(&l->names, name);
             if (r < 0)
                 break;
