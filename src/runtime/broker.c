@@ -40,6 +40,9 @@
 #define PTS_MAJOR_FIRST 136u
 #define PTS_MAJORS      8u
 
+/* The kernel's __O_TMPFILE: glibc's name for it includes O_DIRECTORY. */
+#define O_TMPFILE_BIT (O_TMPFILE & ~O_DIRECTORY)
+
 #define RESOLVE_KNOWN                                                                              \
     (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |             \
      RESOLVE_IN_ROOT | RESOLVE_CACHED)
@@ -340,6 +343,7 @@ typedef struct walk {
     uint64_t resolve;
     uint64_t mnt; /* RESOLVE_NO_XDEV: the mount the lookup must stay on */
     bool follow_last;
+    bool dir_ok; /* a path naming a directory itself ("/", "x/.") is parent = it, name "." */
     int cur;
     unsigned depth; /* components below scope */
     unsigned links;
@@ -357,6 +361,22 @@ static int walk_enter(walk *w, int fd) {
     safe_close(w->cur);
     w->cur = fd;
     return 0;
+}
+
+/* Steps to the parent directory of the walk's current one. */
+static int walk_up(walk *w) {
+    int fd;
+
+    if (w->depth == 0 && (w->resolve & RESOLVE_SCOPED))
+        /* IN_ROOT: ".." at the scope's root stays there */
+        return w->resolve & RESOLVE_BENEATH ? -EXDEV : 0;
+    /* ".." at the sandbox's root stays there: its mount has no parent in that namespace */
+    fd = openat(w->cur, "..", O_PATH | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (w->depth > 0)
+        w->depth--;
+    return walk_enter(w, fd);
 }
 
 /* Restarts at the root an absolute path (or symlink target) refers to. */
@@ -495,6 +515,10 @@ static int walk_path(walk *w, const char *path, target *t) {
 
         while (*rest == '/')
             rest++;
+        if (!*rest && w->dir_ok) {
+            strcpy(t->name, ".");
+            return 0;
+        }
         if (!*rest)
             return -EEXIST; /* "/" or "dir/": the directory itself */
         next = strchrnul(rest, '/');
@@ -509,26 +533,14 @@ static int walk_path(walk *w, const char *path, target *t) {
             }
         rest = *next ? next + 1 : next;
         if (streq(comp, ".") || streq(comp, "..")) {
-            if (last)
+            if (last && !w->dir_ok)
                 return -EEXIST; /* "x/." or "x/..": an existing directory */
-            if (streq(comp, "."))
-                continue;
-            if (w->depth == 0 && (w->resolve & RESOLVE_SCOPED)) {
-                if (w->resolve & RESOLVE_BENEATH)
-                    return -EXDEV;
-                continue; /* IN_ROOT: ".." at the scope's root stays there */
-            }
-            /* ".." at the sandbox's root stays there: its mount has no parent in that
-             * namespace */
-            fd = openat(w->cur, "..", O_PATH | O_CLOEXEC);
-            if (fd < 0)
-                return -errno;
-            if (w->depth > 0)
-                w->depth--;
-            r = walk_enter(w, fd);
-            if (r < 0)
+            if (streq(comp, "..") && (r = walk_up(w)) < 0)
                 return r;
-            continue;
+            if (!last)
+                continue;
+            strcpy(t->name, ".");
+            return 0;
         }
         if (last && !w->follow_last) {
             strcpy(t->name, comp);
@@ -647,12 +659,17 @@ typedef struct lookup {
     int dirfd;        /* as the caller passed it */
     uint64_t resolve; /* openat2's RESOLVE_* flags, else 0 */
     bool follow_last;
+    bool dir_ok; /* the path may name a directory itself (walk.dir_ok) */
 } lookup;
 
 /* Resolves path (already read from the caller) to a target. */
 static int resolve(req_ctx *c, const lookup *l, const char *path, target *t) {
     _cleanup_close_ int base = -1;
-    walk w = {.c = c, .resolve = l->resolve, .follow_last = l->follow_last, .cur = -1};
+    walk w = {.c = c,
+              .resolve = l->resolve,
+              .follow_last = l->follow_last,
+              .dir_ok = l->dir_ok,
+              .cur = -1};
     int root, r;
 
     *t = TARGET_INIT;
@@ -845,8 +862,10 @@ static int ctty_object(req_ctx *c, int *ret_obj) {
  * ENXIO instead of waiting for one; its reader does not wait for a writer), which is taken back
  * off the new fd unless the caller asked for it. Never O_NOCTTY-less: the supervisor does not
  * take a terminal. /dev/tty is the caller's terminal, not the supervisor's (ctty_object); a
- * socket cannot be opened (ENXIO, as the kernel answers). */
-static int open_object(req_ctx *c, int obj, uint64_t flags, int *ret_fd) {
+ * socket cannot be opened (ENXIO, as the kernel answers). A symlink (obj is never followed) is
+ * -ELOOP, for the caller to look up again following it, unless O_NOFOLLOW asked for it
+ * (O_PATH). With O_TMPFILE obj is the directory the unnamed file is made in, with mode. */
+static int open_object(req_ctx *c, int obj, uint64_t flags, mode_t mode, int *ret_fd) {
     int oflags = (int) (flags & ~(uint64_t) (O_CREAT | O_EXCL | O_NOFOLLOW)) | O_NONBLOCK |
                  O_NOCTTY | O_CLOEXEC;
     _cleanup_close_ int tty = -1;
@@ -856,6 +875,8 @@ static int open_object(req_ctx *c, int obj, uint64_t flags, int *ret_fd) {
 
     if (fstat(obj, &st) < 0)
         return -errno;
+    if (S_ISLNK(st.st_mode) && !(flags & O_NOFOLLOW))
+        return -ELOOP;
     if (flags & O_PATH) {
         if ((flags & O_DIRECTORY) && !S_ISDIR(st.st_mode))
             return -ENOTDIR;
@@ -865,8 +886,18 @@ static int open_object(req_ctx *c, int obj, uint64_t flags, int *ret_fd) {
         *ret_fd = fd;
         return 0;
     }
+    if ((flags & O_DIRECTORY) && !S_ISDIR(st.st_mode))
+        return -ENOTDIR; /* the kernel checks this before the type: a symlink too */
     if (S_ISLNK(st.st_mode))
         return -ELOOP;
+    if (flags & O_TMPFILE_BIT) {
+        /* O_EXCL stays: it keeps the file from ever being linked */
+        fd = openat(obj, ".", (int) flags | O_NOCTTY | O_CLOEXEC, mode);
+        if (fd < 0)
+            return -errno;
+        *ret_fd = fd;
+        return 0;
+    }
     if (S_ISSOCK(st.st_mode))
         return -ENXIO;
     if (S_ISDIR(st.st_mode) && (flags & O_CREAT))
@@ -905,7 +936,7 @@ static int reopen_obj(req_ctx *c, const target *t, uint64_t flags, int *ret_fd) 
         return -EACCES;
     if ((flags & O_CREAT) && (flags & O_EXCL))
         return -EEXIST;
-    return open_object(c, t->obj, flags, ret_fd);
+    return open_object(c, t->obj, flags, 0, ret_fd);
 }
 
 /* openat(parent, name) as the caller asked, never following a symlink, creating the name only
@@ -934,7 +965,7 @@ static int open_in(req_ctx *c, const target *t, uint64_t flags, mode_t want, boo
         }
         obj = openat(t->parent, t->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (obj >= 0)
-            return open_object(c, obj, flags, ret_fd);
+            return open_object(c, obj, flags, want, ret_fd);
         if (errno != ENOENT || !create)
             return -errno;
     }
@@ -961,8 +992,9 @@ static int do_open(req_ctx *c, int dirfd, uint64_t addr, uint64_t flags_in, mode
                    uint64_t resolve_flags, int *ret_fd) {
     uint64_t flags = open_flags(flags_in);
     char path[PATH_MAX];
-    lookup l = {.dirfd = dirfd, .resolve = resolve_flags};
-    bool tmp = (flags & O_TMPFILE) == O_TMPFILE;
+    bool tmp = flags & O_TMPFILE_BIT;
+    /* O_TMPFILE names the directory the unnamed file is made in: ".", "/", "dir/" too */
+    lookup l = {.dirfd = dirfd, .resolve = resolve_flags, .dir_ok = tmp};
     bool follow = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
     bool create = (flags & O_CREAT) && !tmp, created;
     target t = TARGET_INIT;
@@ -971,6 +1003,9 @@ static int do_open(req_ctx *c, int dirfd, uint64_t addr, uint64_t flags_in, mode
 
     if (r < 0)
         return r;
+    /* the kernel's checks of the flags, before any lookup */
+    if (tmp && ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY))
+        return -EINVAL;
     if (create && path[0] && path[strlen(path) - 1] == '/')
         return -EISDIR; /* the kernel's answer to O_CREAT on "name/" */
     c->cloexec = flags & O_CLOEXEC;
@@ -1222,7 +1257,7 @@ static int read_open_how(req_ctx *c, uint64_t addr, uint64_t size, struct open_h
         if (buf[i])
             return -E2BIG;
     memcpy(how, buf, sizeof(*how));
-    if ((how->flags >> 32) || (how->mode && !(how->flags & (O_CREAT | __O_TMPFILE))))
+    if ((how->flags >> 32) || (how->mode && !(how->flags & (O_CREAT | O_TMPFILE_BIT))))
         return -EINVAL;
     return 0;
 }
@@ -1282,6 +1317,14 @@ static void answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
         r = -EPERM;
         goto respond;
     }
+    if ((req->data.nr == __NR_open && (a[1] & O_PATH)) ||
+        (req->data.nr == __NR_openat && (a[2] & O_PATH))) {
+        /* O_PATH makes the kernel ignore O_CREAT, and the flags are in a register the caller
+         * cannot change: nothing can be created, the kernel's own lookup serves (an O_PATH fd
+         * could not be added to the caller anyway) */
+        respond(b, notify_fd, req->id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+        return;
+    }
     switch (req->data.nr) {
     case __NR_open:
         r = do_open(&c, AT_FDCWD, a[0], a[1], (mode_t) a[2], 0, &newfd);
@@ -1297,6 +1340,14 @@ static void answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
         r = read_open_how(&c, a[2], a[3], &how);
         if (r >= 0)
             r = do_open(&c, (int) a[0], a[1], how.flags, (mode_t) how.mode, how.resolve, &newfd);
+        if (r >= 0 && (how.flags & O_PATH)) {
+            /* an O_PATH file cannot be added to the caller (SECCOMP_IOCTL_NOTIF_ADDFD takes
+             * no O_PATH fd), and the kernel's lookup would read open_how again, which the
+             * caller may have changed to O_CREAT: "no openat2", which callers answer with
+             * openat(O_PATH) (not brokered) */
+            newfd = safe_close(newfd);
+            r = -ENOSYS;
+        }
         break;
     }
     case __NR_mkdir:

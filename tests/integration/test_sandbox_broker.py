@@ -134,6 +134,93 @@ def test_openat2_resolve_flags_as_the_kernel(env):
     assert p.stdout == want.stdout
 
 
+OPEN_KINDS_SCRIPT = r"""
+import ctypes, os, stat, struct
+libc = ctypes.CDLL(None, use_errno=True)
+AT_FDCWD, AT_EMPTY_PATH = -100, 0x1000
+os.umask(0o022)
+os.makedirs("t/sub", exist_ok=True)
+if not os.path.lexists("t/link"):
+    os.symlink("sub", "t/link")
+    os.symlink("file", "t/flink")
+    os.symlink("nowhere", "t/dangling")
+    open("t/file", "w").close()
+os.chdir("t")
+def kind(fd):
+    st = os.fstat(fd)
+    return "%s %o" % (stat.filemode(st.st_mode)[0], st.st_mode & 0o7777)
+def o2(name, path, flags, mode=0):
+    if name.startswith("at-"):  # openat(2) with O_CREAT: brokered too
+        fd = libc.syscall(257, AT_FDCWD, path.encode(), flags | os.O_CREAT, mode)
+    else:
+        how = struct.pack("QQQ", flags, mode, 0)
+        fd = libc.syscall(437, AT_FDCWD, path.encode(), how, len(how))
+    if fd < 0:
+        return os.strerror(ctypes.get_errno())
+    what = kind(fd)
+    if flags & os.O_TMPFILE == os.O_TMPFILE:
+        os.write(fd, b"x")
+        r = libc.linkat(fd, b"", AT_FDCWD, name.encode(), AT_EMPTY_PATH)
+        what += " link-ok" if r == 0 else " link-" + os.strerror(ctypes.get_errno())
+    os.close(fd)
+    return what
+T, P, NF = os.O_TMPFILE, os.O_PATH, os.O_NOFOLLOW
+for name, path, flags, mode in [
+    ("tmp-dot", ".", T | os.O_RDWR, 0o600),
+    ("tmp-dir", "sub", T | os.O_WRONLY, 0o640),
+    ("tmp-slash", "sub/", T | os.O_WRONLY, 0o777),
+    ("tmp-dotdot", "sub/..", T | os.O_RDWR, 0o604),
+    ("tmp-link", "link", T | os.O_RDWR, 0o600),
+    ("tmp-link-nofollow", "link", T | os.O_RDWR | NF, 0o600),
+    ("tmp-excl", "sub", T | os.O_RDWR | os.O_EXCL, 0o600),
+    ("tmp-file", "file", T | os.O_RDWR, 0o600),
+    ("tmp-rdonly", ".", T | os.O_RDONLY, 0o600),
+    ("tmp-creat", ".", T | os.O_RDWR | os.O_CREAT, 0o600),
+    ("tmp-missing", "none", T | os.O_RDWR, 0o600),
+    ("rd-link-dir-nofollow", "link", os.O_RDONLY | os.O_DIRECTORY | NF, 0),
+    ("rd-flink-nofollow", "flink", os.O_RDONLY | NF, 0),
+] + [(via + name, path, P | flags, 0) for via in ("at-", "o2-") for name, path, flags in [
+    ("path-link", "link", 0),
+    ("path-link-nofollow", "link", NF),
+    ("path-flink", "flink", 0),
+    ("path-dangling", "dangling", 0),
+    ("path-dangling-nofollow", "dangling", NF),
+    ("path-link-dir", "link", os.O_DIRECTORY),
+    ("path-flink-dir", "flink", os.O_DIRECTORY),
+    ("path-link-dir-nofollow", "link", os.O_DIRECTORY | NF),
+]]:
+    print(name, o2(name, path, flags, mode))
+print(sorted(os.listdir(".")), sorted(os.listdir("sub")))
+"""
+
+
+def test_openat2_tmpfile_and_o_path_as_the_kernel(env):
+    """openat2() with O_TMPFILE (".", "dir/", through a symlink; the caller's mode; O_EXCL kept)
+    and O_PATH opens (a symlink followed unless O_NOFOLLOW) answer as the kernel does. An O_PATH
+    fd cannot be handed to the caller by the broker: openat(O_PATH|O_CREAT) is left to the
+    kernel (it ignores O_CREAT), openat2(O_PATH) gets the kernel's errors, else ENOSYS."""
+    require(os.path.exists("/usr/bin/python3"), "python3")
+    broker_on(env)
+    env.write("ok.py", OPEN_KINDS_SCRIPT)
+    (env.work / "hostrun").mkdir()
+    chown_tree(env, env.work)
+    want = host(env, "cd hostrun && /usr/bin/python3 ../ok.py")
+    assert want.returncode == 0, want.stderr
+    # control: what the kernel answers
+    assert "tmp-dot - 600 link-ok" in want.stdout
+    assert "at-path-link d 755" in want.stdout
+    assert "at-path-link-nofollow l 777" in want.stdout
+    expect = [f"{line.split()[0]} Function not implemented"
+              if line.startswith("o2-path") and line.split()[1] in ("d", "-", "l") else line
+              for line in want.stdout.splitlines()]
+    assert "o2-path-dangling No such file or directory" in expect
+    (env.work / "sbrun").mkdir()
+    chown_tree(env, env.work)
+    p = sandbox(env, "cd sbrun && /usr/bin/python3 ../ok.py", WRITE_WS)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == expect
+
+
 LINK_SCRIPT = r'''
 import ctypes, os, sys
 libc = ctypes.CDLL(None, use_errno=True)
