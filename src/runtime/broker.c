@@ -58,10 +58,6 @@ struct broker {
     struct __user_cap_data_struct caps[2]; /* our own, restored after each request */
     mode_t own_umask;                      /* ours, read once; never changed */
     int sandbox_root;                      /* the sandbox's "/", opened at the first request */
-    /* Until a process of the sandbox calls umask(2) (notified), all have the first one. */
-    bool umask_changed;
-    bool have_common_umask;
-    mode_t common_umask;
     unsigned long handled, refused;
 };
 
@@ -723,20 +719,12 @@ static int get_target(req_ctx *c, const lookup *l, uint64_t addr, char *path, ta
  * the kernel then also takes our umask away, so bits that ours removes and the caller's does
  * not are put back afterwards (fix_mode). */
 static int caller_mode(req_ctx *c, mode_t mode, mode_t *ret) {
-    broker *b = c->b;
-    int r;
+    /* Read every time: a umask cached from an earlier request gave a file the wrong mode once
+     * under load (test_library_leaves_process_state_alone); one /proc read is cheap. */
+    int r = load_status(c);
 
-    if (!b->umask_changed && b->have_common_umask) {
-        *ret = mode & ~b->common_umask & 07777;
-        return 0;
-    }
-    r = load_status(c);
     if (r < 0)
         return r;
-    if (!b->umask_changed) {
-        b->common_umask = c->umask;
-        b->have_common_umask = true;
-    }
     *ret = mode & ~c->umask & 07777;
     return 0;
 }
@@ -1408,12 +1396,6 @@ respond:
 
 void broker_answer(broker *b, int notify_fd, const struct seccomp_notif *req) {
     b->handled++;
-    if (req->data.arch == AUDIT_ARCH_X86_64 && req->data.nr == __NR_umask) {
-        /* noted, then done by the kernel: umask(2) has no argument in memory to swap */
-        b->umask_changed = true;
-        respond(b, notify_fd, req->id, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
-        return;
-    }
     if (caps_drop(b) < 0) {
         respond(b, notify_fd, req->id, -EPERM, 0); /* never with our capabilities */
         return;

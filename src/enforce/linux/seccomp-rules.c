@@ -122,10 +122,6 @@ const seccomp_notify_rule seccomp_notify_rules[] = {
         {SECCOMP_NOTIFY_CREATE, "renameat2", -1, -1}, {SECCOMP_NOTIFY_CREATE, "link", -1, -1},
         {SECCOMP_NOTIFY_CREATE, "linkat", -1, -1},    {SECCOMP_NOTIFY_CREATE, "symlink", -1, -1},
         {SECCOMP_NOTIFY_CREATE, "symlinkat", -1, -1},
-        /* not a creating call: the broker answers it with CONTINUE (no pointer argument, so
-         * nothing to re-read) and only notes that some process changed its umask; until one
-         * does, every process has the first one, and no request needs /proc/PID/status */
-        {SECCOMP_NOTIFY_CREATE, "umask", -1, -1},
 };
 
 const size_t seccomp_n_deny_rules = ARRAY_SIZE(seccomp_deny_rules);
