@@ -23,6 +23,7 @@
 
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/fileio.h"
 
 typedef struct request_msg {
     int32_t family;
@@ -56,26 +57,8 @@ struct nsfactory {
 
 static int send_reply(int sock, int err, int fd) {
     reply_msg m = {.err = err};
-    struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 
-    if (fd >= 0) {
-        struct cmsghdr *c;
-
-        memset(&u, 0, sizeof(u));
-        msg.msg_control = u.buf;
-        msg.msg_controllen = sizeof(u.buf);
-        c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    }
-    return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+    return send_with_fd(sock, &m, sizeof(m), fd);
 }
 
 /* Closes every fd but the (distinct) ones in keep[3]. */
@@ -150,29 +133,12 @@ static _Noreturn void helper_main(int sock, int userns, int netns, pid_t parent)
  * -errno (-EAGAIN: none yet). */
 static int recv_reply(int sock, int *ret_err, int *ret_fd, int flags) {
     reply_msg m;
-    struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = {.msg_iov = &iov,
-                         .msg_iovlen = 1,
-                         .msg_control = u.buf,
-                         .msg_controllen = sizeof(u.buf)};
-    struct cmsghdr *c;
-    ssize_t n;
-    int fd = -1;
+    int fd;
+    long n = recv_with_fd(sock, &m, sizeof(m), flags, &fd);
 
-    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
-    if (n < 0)
-        return -errno;
-    if (n == 0)
-        return 0;
-    for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-            c->cmsg_len == CMSG_LEN(sizeof(int)))
-            memcpy(&fd, CMSG_DATA(c), sizeof(int));
-    if (n != sizeof(m) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (m.err != 0 && fd >= 0)) {
+    if (n <= 0)
+        return (int) n;
+    if (n != sizeof(m) || (m.err != 0 && fd >= 0)) {
         safe_close(fd);
         return -EBADMSG;
     }

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,4 +73,56 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len) {
     if (S_ISDIR(st.st_mode))
         return -EISDIR;
     return read_full_fd(fd, max, ret, ret_len);
+}
+
+int send_with_fd(int sock, const void *data, size_t len, int fd) {
+    struct iovec iov = {.iov_base = (void *) data, .iov_len = len};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+
+    if (fd >= 0) {
+        struct cmsghdr *c;
+
+        memset(&u, 0, sizeof(u));
+        msg.msg_control = u.buf;
+        msg.msg_controllen = sizeof(u.buf);
+        c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+long recv_with_fd(int sock, void *data, size_t len, int flags, int *ret_fd) {
+    struct iovec iov = {.iov_base = data, .iov_len = len};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = u.buf,
+                         .msg_controllen = sizeof(u.buf)};
+    ssize_t n;
+
+    *ret_fd = -1;
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
+    if (n < 0)
+        return -errno;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+            c->cmsg_len == CMSG_LEN(sizeof(int)) && *ret_fd < 0)
+            memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+    if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+        if (*ret_fd >= 0)
+            close(*ret_fd);
+        *ret_fd = -1;
+        return -EBADMSG;
+    }
+    return (long) n;
 }

@@ -28,6 +28,7 @@
 
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/fileio.h"
 
 /* How long S waits for the sandbox to reach exec before giving up (a hung NFS mount...). */
 #define SPAWN_TIMEOUT_MS 30000
@@ -75,25 +76,8 @@ static int write_file(const char *path, const char *text) {
 
 static int send_fd(int sock, int type, int value, int fd) {
     ctl_msg m = {.type = type, .value = value};
-    struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    struct cmsghdr *c;
 
-    if (fd >= 0) {
-        memset(&u, 0, sizeof(u));
-        msg.msg_control = u.buf;
-        msg.msg_controllen = sizeof(u.buf);
-        c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    }
-    return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+    return send_with_fd(sock, &m, sizeof(m), fd);
 }
 
 static int setup_ids(const sandbox_spec *s, fence_error *e) {
@@ -162,8 +146,7 @@ static int make_listener(const sandbox_listener *l, int ctl, size_t idx, fence_e
     }
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (r != 1) {
-        r = fence_error_set(e, FENCE_E_SANDBOX, EINVAL, "listener %zu: address '%s'", idx,
-                            l->addr);
+        r = fence_error_set(e, FENCE_E_SANDBOX, EINVAL, "listener %zu: address '%s'", idx, l->addr);
     } else if (bind(s, (struct sockaddr *) &a, len) < 0) {
         /* an optional listener whose address does not exist here (no ::1): no fd is sent */
         r = l->optional && errno == EADDRNOTAVAIL
@@ -360,8 +343,8 @@ static _Noreturn void init_loop(const sandbox_spec *s, const child_fds *c, pid_t
 }
 
 static _Noreturn void run_init(const sandbox_spec *s, const child_fds *c) {
-    static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
-                                    SIGWINCH, SIGALRM, SIGCONT, SIGCHLD};
+    static const int forwarded[] = {SIGINT,  SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
+                                    SIGUSR2, SIGWINCH, SIGALRM, SIGCONT, SIGCHLD};
     fence_error e = {0};
     struct pollfd lp = {.fd = c->lifeline, .events = POLLIN};
     sigset_t set;
@@ -465,26 +448,12 @@ int sandbox_exit_code(int wstatus) {
 }
 
 static int recv_msg(int sock, ctl_msg *m, int *ret_fd, int flags) {
-    struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                         .msg_controllen = sizeof(u.buf)};
-    struct cmsghdr *c;
-    ssize_t n;
+    long n = recv_with_fd(sock, m, sizeof(*m), flags, ret_fd);
 
-    *ret_fd = -1;
-    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
     if (n < 0)
-        return -errno;
+        return (int) n;
     if (n == 0)
         return -EPIPE;
-    for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-            c->cmsg_len == CMSG_LEN(sizeof(int)))
-            memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
     if (n != sizeof(*m)) {
         *ret_fd = safe_close(*ret_fd);
         return -EBADMSG;
@@ -517,8 +486,9 @@ static int collect_fds(sandbox *sb, const sandbox_spec *spec) {
             sb->notify_fd = fd;
         else if (m.type == CTL_HOST_PROC)
             sb->host_proc = true;
-        else if (m.type == CTL_FD_LISTENER && m.value >= 0 && (size_t) m.value < spec->n_listeners &&
-                 m.value < SANDBOX_MAX_LISTENERS && sb->listener_fds[m.value] < 0) {
+        else if (m.type == CTL_FD_LISTENER && m.value >= 0 &&
+                 (size_t) m.value < spec->n_listeners && m.value < SANDBOX_MAX_LISTENERS &&
+                 sb->listener_fds[m.value] < 0) {
             sb->listener_fds[m.value] = fd;
         } else
             safe_close(fd);
@@ -634,8 +604,7 @@ int sandbox_spawn(const sandbox_spec *spec, sandbox *ret, fence_error *err) {
         return -(child_err.code > 0 ? child_err.code : FENCE_E_SPAWN);
     }
     r = collect_fds(&sb, spec);
-    if (r < 0 || (spec->pty && sb.pty_master < 0) ||
-        (spec->seccomp_listener && sb.notify_fd < 0)) {
+    if (r < 0 || (spec->pty && sb.pty_master < 0) || (spec->seccomp_listener && sb.notify_fd < 0)) {
         sandbox_done(&sb);
         return fence_error_set(err, FENCE_E_SPAWN, r < 0 ? -r : EPROTO,
                                "receiving the sandbox's file descriptors");
