@@ -10,11 +10,17 @@
  * EAGAIN both when the socket is empty and when the pipe has no free slot (a pipe holds a fixed
  * number of page-sized buffers, however small the pieces in them are). The readable flag is only
  * cleared when that happens with an empty pipe; otherwise the next drain of the pipe retries.
+ *
+ * A direction that has carried TUNNEL_BULK_AFTER bytes is bulk, and its destination socket is
+ * tuned once for it (tune_bulk): the congestion control of a socket whose peer is on this host.
  */
 #include "runtime/tunnel.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -43,6 +49,7 @@ typedef struct tdir {
     bool no_splice; /* creating the pipe failed once: stay in copy mode */
     bool eof;       /* the source finished its stream */
     bool shut;      /* we shut down writing towards the destination */
+    bool bulk;      /* carried TUNNEL_BULK_AFTER bytes; the destination socket is tuned */
     uint64_t total; /* bytes delivered to the destination */
 } tdir;
 
@@ -266,6 +273,39 @@ static ssize_t splice_step(tunnel *t, tdir *d, bool *progress) {
     return moved;
 }
 
+/* Whether fd's peer is on this host: a loopback address (IPv4 127/8, ::1, ::ffff:127/8). */
+static bool peer_is_loopback(int fd) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+
+    if (getpeername(fd, (struct sockaddr *) &ss, &len) < 0)
+        return false;
+    if (ss.ss_family == AF_INET)
+        return ntohl(((const struct sockaddr_in *) &ss)->sin_addr.s_addr) >> 24 == 127;
+    if (ss.ss_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *) &ss)->sin6_addr;
+
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return false;
+}
+
+/* Once per direction, when it turns bulk. A tunnel leg whose peer is on this host (the sandbox's
+ * side always is: its listeners live on the sandbox's loopback; the far side when the target is
+ * a local service) crosses no network, so congestion control has nothing to do there, but the
+ * system's default one may still cost a lot: bbr, a common default, paces every flow, and on
+ * loopback its pacing timers and model updates cost several times the rest of the TCP path
+ * (bench/proxy-bench: the proxy's CPU per GiB halves and the tunnel's throughput doubles). Such a
+ * leg sends with TUNNEL_LOCAL_CC instead: no pacing, and a window that never limits a loopback
+ * flow. Legs that leave the host keep the system's choice, and small exchanges (most
+ * connections of a build) are never touched. Best effort: where the administrator left reno out
+ * of net.ipv4.tcp_allowed_congestion_control the call fails with EPERM and nothing changes. */
+static void tune_bulk(tdir *d) {
+    if (peer_is_loopback(d->out->fd))
+        (void) setsockopt(d->out->fd, IPPROTO_TCP, TCP_CONGESTION, TUNNEL_LOCAL_CC,
+                          sizeof(TUNNEL_LOCAL_CC) - 1);
+}
+
 /* Moves data in one direction until nothing more can happen now. Returns 0 when waiting for
  * events, 1 when the budget ran out with work left, or -errno. */
 static int pump(tunnel *t, tdir *d) {
@@ -281,6 +321,10 @@ static int pump(tunnel *t, tdir *d) {
             return (int) moved;
         d->total += (uint64_t) moved;
         budget += (uint64_t) moved;
+        if (!d->bulk && d->total >= TUNNEL_BULK_AFTER) {
+            d->bulk = true;
+            tune_bulk(d);
+        }
         shut_if_drained(d);
         if (!progress) {
             if (d->len == 0)

@@ -20,6 +20,9 @@
  *   while data flows; a direction that used up its per-callback budget yields to other
  *   connections through a zero-delay timer instead of starving them.
  * - Idle timeout: no byte in either direction for idle_ms ends the tunnel.
+ * - A direction that turns into a bulk transfer sends with a congestion control that does not
+ *   pace when its peer is on this host (loopback legs cross no network; pacing there only costs
+ *   CPU); legs that leave the host keep the system's choice.
  */
 #pragma once
 
@@ -36,6 +39,10 @@ typedef struct tunnel tunnel;
 #define TUNNEL_PIPE_SIZE    (1024 * 1024)
 /* Bytes moved per direction in one callback before yielding to other connections. */
 #define TUNNEL_BUDGET (4 * 1024 * 1024)
+/* A direction that has carried this many bytes is a bulk transfer: the socket it sends on, when
+ * its peer is on this host, switches to TUNNEL_LOCAL_CC (see tune_bulk in tunnel.c). */
+#define TUNNEL_BULK_AFTER (256 * 1024)
+#define TUNNEL_LOCAL_CC   "reno"
 
 typedef struct tunnel_options {
     uint64_t idle_ms;     /* 0 = no idle timeout */

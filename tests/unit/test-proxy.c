@@ -457,6 +457,53 @@ static void test_http_errors(void **state) {
 
 /* ---- HTTP: CONNECT and upgrades -------------------------------------------------------------- */
 
+/* The congestion control of the proxy's socket (in this process) whose peer is `peer`: the
+ * address of one of the test's sockets, or the echo origin's. */
+static void proxy_socket_cc(const struct sockaddr_in *peer, char cc[static 16]) {
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *de;
+    bool found = false;
+
+    assert_non_null(d);
+    while (!found && (de = readdir(d))) {
+        struct sockaddr_in sa;
+        socklen_t len = sizeof(sa), n = 15;
+        int fd = atoi(de->d_name);
+
+        if (de->d_name[0] == '.' || getpeername(fd, (struct sockaddr *) &sa, &len) < 0 ||
+            sa.sin_family != AF_INET || sa.sin_port != peer->sin_port ||
+            sa.sin_addr.s_addr != peer->sin_addr.s_addr)
+            continue;
+        memset(cc, 0, 16);
+        assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &n), 0);
+        found = true;
+    }
+    closedir(d);
+    assert_true(found);
+}
+
+/* The proxy's congestion control on the client's side of fd's tunnel and on the origin's. */
+static void tunnel_cc(int fd, uint16_t origin_port, char client_side[static 16],
+                      char origin_side[static 16]) {
+    struct sockaddr_in me, far = {.sin_family = AF_INET,
+                                  .sin_port = htons(origin_port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(me);
+
+    assert_int_equal(getsockname(fd, (struct sockaddr *) &me, &len), 0);
+    proxy_socket_cc(&me, client_side);
+    proxy_socket_cc(&far, origin_side);
+}
+
+static void default_cc(char cc[static 16]) {
+    socklen_t n = 15;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    memset(cc, 0, 16);
+    assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &n), 0);
+    close(fd);
+}
+
 static void test_connect_tunnel(void **state) {
     char req[256], buf[64];
     int fd;
@@ -474,6 +521,15 @@ static void test_connect_tunnel(void **state) {
     assert_int_equal(h_send_str(F.loop, fd, "ping"), 0);
     assert_int_equal(h_recv_all(F.loop, fd, buf, 4), 0);
     assert_memory_equal(buf, "ping", 4);
+    {
+        /* a small exchange keeps the system's congestion control on both legs */
+        char want[16], client_side[16], origin_side[16];
+
+        default_cc(want);
+        tunnel_cc(fd, F.echo.port, client_side, origin_side);
+        assert_string_equal(client_side, want);
+        assert_string_equal(origin_side, want);
+    }
     /* half-close: our FIN reaches the origin, whose FIN comes back after its data */
     shutdown(fd, SHUT_WR);
     assert_int_equal(h_wait_closed(F.loop, fd, H_TIMEOUT_MS), 0);
@@ -1288,6 +1344,14 @@ static void test_splice_tunnel(void **state) {
         evloop_run_once(F.loop, 1);
     }
     assert_memory_equal(data, back, total);
+    {
+        /* both directions turned bulk, and both legs are on loopback: neither paces */
+        char client_side[16], origin_side[16];
+
+        tunnel_cc(fd, F.echo.port, client_side, origin_side);
+        assert_string_equal(client_side, TUNNEL_LOCAL_CC);
+        assert_string_equal(origin_side, TUNNEL_LOCAL_CC);
+    }
     close(fd);
     assert_true(h_run_until(F.loop, proxy_idle, F.px, 5000));
     {
