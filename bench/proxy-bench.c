@@ -2,13 +2,16 @@
 /*
  * proxy-bench: measures fence's proxies against direct loopback, in one run on one machine.
  *
- *   proxy-bench [--proxyd PATH] throughput [--bytes N] [--runs N] [--no-splice]
+ *   proxy-bench [--proxyd PATH] [--cc NAME] throughput [--bytes N] [--runs N] [--no-splice]
  *   proxy-bench [--proxyd PATH] latency [--count N]
  *   proxy-bench [--proxyd PATH] load [--tunnels N] [--requests N] [--conns N]
- *   proxy-bench [--fence PATH] [--bytes N] [--runs N] [--count N] sandbox
+ *   proxy-bench [--fence PATH] [--cc NAME] [--bytes N] [--runs N] [--count N] sandbox
  *
  * throughput: N bytes (default 1 GiB) uploaded and downloaded through a CONNECT tunnel and
- *   directly, each the best of --runs; prints the ratio (target >= 0.8).
+ *   directly, each the best of --runs; prints the ratio (target >= 0.8). The client's and the
+ *   origins' sockets use the system's default congestion control, or NAME with --cc (the same
+ *   for the direct and the tunnelled transfers; the proxy picks its own, see tunnel.h): on
+ *   loopback it decides the baseline, bbr's pacing costs several times what reno or cubic do.
  * latency: time from connect() to the first echoed byte of a new connection, directly, through
  *   a CONNECT tunnel and through SOCKS5; prints the medians and the added latency (target
  *   <= 0.3 ms).
@@ -72,6 +75,35 @@ static void die(const char *what) {
     exit(2);
 }
 
+/* --cc: the congestion control of every socket the client and the origins use, direct or
+ * tunnelled (NULL = the system's default). Set before connect() and on the listeners, whose
+ * connections inherit it, so the default one never runs on them. */
+static const char *cc_name;
+
+static void set_cc(int fd) {
+    if (cc_name && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc_name, strlen(cc_name)) < 0) {
+        fprintf(stderr, "proxy-bench: --cc %s: %s (see net.ipv4.tcp_%s_congestion_control)\n",
+                cc_name, strerror(errno), errno == ENOENT ? "available" : "allowed");
+        exit(2);
+    }
+}
+
+/* The congestion control the client and origins use, for the report: loopback throughput
+ * depends on it far more than on anything else (bbr paces every flow). */
+static void cc_describe(char *buf, size_t size) {
+    char name[32] = "?";
+    socklen_t len = sizeof(name) - 1;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd >= 0) {
+        set_cc(fd);
+        if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &len) == 0)
+            name[len < sizeof(name) ? len : sizeof(name) - 1] = '\0';
+        close(fd);
+    }
+    snprintf(buf, size, "%s%s", name, cc_name ? "" : " (the system's default)");
+}
+
 static int listen_any(uint16_t *ret_port) {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof(sa);
@@ -80,6 +112,7 @@ static int listen_any(uint16_t *ret_port) {
     if (fd < 0)
         die("socket");
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    set_cc(fd);
     if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(fd, 4096) < 0)
         die("listen");
     getsockname(fd, (struct sockaddr *) &sa, &len);
@@ -96,6 +129,7 @@ static int connect_to(uint16_t port) {
     if (fd < 0)
         die("socket");
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    set_cc(fd);
     if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
         die("connect");
     return fd;
@@ -314,11 +348,14 @@ static void origins_loop(int lfd[5]) {
         for (int i = 0; i < n; i++) {
             if (evs[i].data.u64 < 5) {
                 service svc = (service) evs[i].data.u64;
-                int fd = accept4(lfd[svc], NULL, NULL, SOCK_CLOEXEC);
+                int fd = accept4(lfd[svc], NULL, NULL, SOCK_CLOEXEC), one = 1;
                 oconn *c;
 
                 if (fd < 0)
                     continue;
+                /* like the client's sockets (connect_to), so that an upload's sender and a
+                 * download's are configured alike */
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
                 if (svc == SVC_SINK || svc == SVC_SOURCE) {
                     /* bulk transfers: one at a time, blocking, in a child of their own */
                     if (fork() == 0) {
@@ -481,8 +518,8 @@ static int cmd_throughput(uint64_t bytes, int runs, bool no_splice) {
     proxyd p = proxyd_start(no_splice);
     double best[4] = {1e9, 1e9, 1e9, 1e9};
     const double gib = (double) bytes / (1024.0 * 1024 * 1024);
-
     double proxy_cpu = 0, client_cpu_direct = 0, client_cpu_tunnel = 0;
+    char cc[64];
 
     for (int r = 0; r < runs; r++) {
         double t, c0, p0;
@@ -504,7 +541,9 @@ static int cmd_throughput(uint64_t bytes, int runs, bool no_splice) {
         proxy_cpu += proc_cpu_s(p.pid) - p0;
         best[3] = t < best[3] ? t : best[3];
     }
-    printf("throughput (%.2f GiB, best of %d%s):\n", gib, runs, no_splice ? ", copy relay" : "");
+    cc_describe(cc, sizeof(cc));
+    printf("throughput (%.2f GiB, best of %d%s; client and origin congestion control %s):\n", gib,
+           runs, no_splice ? ", copy relay" : "", cc);
     printf("  upload   direct %7.2f GiB/s   CONNECT tunnel %7.2f GiB/s   ratio %.2f\n",
            gib / best[0], gib / best[1], best[0] / best[1]);
     printf("  download direct %7.2f GiB/s   CONNECT tunnel %7.2f GiB/s   ratio %.2f\n",
@@ -612,9 +651,10 @@ static void sandbox_round(const char *self, const char *cfg, const origins *o, u
 
     snprintf(cmd, sizeof(cmd),
              "'%s' -s '%s' -- '%s' --proxy-port 3128 --sink %u --source %u --echo %u "
-             "--bytes %llu --count %d client",
+             "--bytes %llu --count %d %s%s%s client",
              fence_path, cfg, self, o->port[SVC_SINK], o->port[SVC_SOURCE], o->port[SVC_ECHO1],
-             (unsigned long long) bytes, count);
+             (unsigned long long) bytes, count, cc_name ? "--cc '" : "", cc_name ? cc_name : "",
+             cc_name ? "'" : "");
     f = popen(cmd, "r");
     if (!f)
         die("popen");
@@ -632,6 +672,7 @@ static int cmd_sandbox(const char *self, uint64_t bytes, int runs, int count) {
     char dir[] = "/tmp/proxy-bench.XXXXXX", cfg[64];
     double best[4] = {1e9, 1e9, 1e9, 1e9}, lat_in = 1e9, *direct;
     const double gib = (double) bytes / (1024.0 * 1024 * 1024);
+    char cc[64];
     FILE *f;
 
     if (!mkdtemp(dir))
@@ -659,9 +700,10 @@ static int cmd_sandbox(const char *self, uint64_t bytes, int runs, int count) {
         one_round(0, 0, 0, o.port[SVC_ECHO1]);
     for (int i = 0; i < count; i++)
         direct[i] = one_round(0, 0, 0, o.port[SVC_ECHO1]);
+    cc_describe(cc, sizeof(cc));
     printf("through a real sandbox (%.2f GiB, best of %d; client inside fence, origins on the "
-           "host):\n",
-           gib, runs);
+           "host; their congestion control %s):\n",
+           gib, runs, cc);
     printf("  upload   direct %7.2f GiB/s   CONNECT from inside %7.2f GiB/s   ratio %.2f\n",
            gib / best[0], gib / best[1], best[0] / best[1]);
     printf("  download direct %7.2f GiB/s   CONNECT from inside %7.2f GiB/s   ratio %.2f\n",
@@ -934,6 +976,7 @@ int main(int argc, char **argv) {
             {"sink", required_argument, NULL, 'S'},
             {"source", required_argument, NULL, 'T'},
             {"echo", required_argument, NULL, 'E'},
+            {"cc", required_argument, NULL, 'C'},
             {0},
     };
     uint64_t bytes = 1ull << 30;
@@ -982,6 +1025,14 @@ int main(int argc, char **argv) {
             break;
         case 'E':
             echo = (uint16_t) atoi(optarg);
+            break;
+        case 'C':
+            cc_name = optarg;
+            if (!*optarg ||
+                strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(optarg)) {
+                fprintf(stderr, "proxy-bench: --cc '%s': not a congestion control name\n", optarg);
+                return 2;
+            }
             break;
         case 't':
             tunnels = atoi(optarg);
