@@ -314,7 +314,8 @@ FENCE_API int fence_manager_set_dns_servers(fence_manager *m, const char *server
 FENCE_API int fence_manager_initialize(fence_manager *m, fence_error *err);
 
 /* Runs `command` with `<shell> -c command` inside a new sandbox, relaying signals and the
- * terminal, and returns when it has exited. *ret_status is the exit status (128+N when killed
+ * terminal, and returns when it has exited. A string bash would only exec as it is (one plain
+ * command naming a program) is exec'd the same way without starting bash. *ret_status is the exit status (128+N when killed
  * by signal N). Preflight refusal returns -FENCE_E_BLOCKED before anything starts. */
 FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_status,
                                 fence_error *err);

@@ -87,6 +87,7 @@ typedef struct run_plan {
     execplan exec; /* runtime exec policy: path masks or argv mode */
     strv banners;  /* weaker levels in effect and exec-deny warnings, printed once */
     netrun_plan net;
+    directexec direct; /* the command run without the shell when bash would only exec it */
 } run_plan;
 
 static void run_plan_done(run_plan *p) {
@@ -100,6 +101,7 @@ static void run_plan_done(run_plan *p) {
     strv_done(&p->stripped);
     strv_done(&p->banners);
     execplan_done(&p->exec);
+    directexec_done(&p->direct);
     memset(p, 0, sizeof(*p));
 }
 
@@ -625,8 +627,27 @@ static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_er
  * Describe and run
  */
 
+/* Whether the workload can exec the command itself instead of `bash -c` (directexec.h), once the
+ * environment is final. Not in argv mode: there the supervisor lets the workload's first exec
+ * through unchecked (execsup.h: it cannot read the workload's memory yet), which is only right
+ * for the shell fence chose. */
+static int plan_direct(run_plan *p, fence_error *err) {
+    if (p->exec.argv_mode)
+        return 0;
+    if (directexec_prepare(p->shell, p->shell_flag, p->argv[2], p->env.v, &p->direct) < 0)
+        return fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "preparing the command");
+    return 0;
+}
+
 static int describe_plan(const run_plan *p, fbuf *out) {
     int r = fbuf_printf(out, "command: %s %s %s\n", p->argv[0], p->argv[1], p->argv[2]);
+
+    if (r >= 0 && p->direct.enabled)
+        r = fbuf_printf(out, "exec: '%s' directly, found on $PATH inside the sandbox as bash "
+                             "would (bash runs instead if it is not found or cannot be run)\n",
+                        p->direct.words.v[0]);
+    else if (r >= 0)
+        r = fbuf_puts(out, "exec: through the shell\n");
 
     if (r >= 0)
         r = fbuf_printf(out, "namespaces: user mount pid ipc uts%s\n", p->netns ? " net" : "");
@@ -676,6 +697,8 @@ FENCE_API int fence_manager_describe(fence_manager *m, const char *command, char
     if (!m || !ret)
         return fence_error_set(err, FENCE_E_INVAL, 0, "fence_manager_describe: bad argument");
     r = plan_run(m, command, &p, err);
+    if (r >= 0)
+        r = plan_direct(&p, err);
     if (r >= 0 && describe_plan(&p, &out) < 0)
         r = fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "rendering the plan");
     run_plan_done(&p);
@@ -765,6 +788,11 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     spec.exec_path = p.shell;
     spec.argv = p.argv;
     spec.envp = p.env.v;
+    /* after netrun_env: the environment is final */
+    r = plan_direct(&p, err);
+    if (r < 0)
+        goto out;
+    spec.direct = &p.direct;
     spec.uid = p.facts.uid;
     spec.gid = p.facts.gid;
     spec.netns = p.netns;

@@ -10,7 +10,9 @@
  * the rule's token is listed in command.acceptSharedBinaryCannotRuntimeDeny (then it is left
  * alone, silently). The shell the sandbox starts is never masked.
  *
- * Reads the filesystem (stat, realpath); everything else about the host comes in as facts.
+ * Reads the filesystem (stat, lstat, getdents, realpath, /proc/self/mountinfo); everything else
+ * about the host comes in as facts. The answers are those of stat() and realpath() on every
+ * (directory, name) path, found with as few system calls as possible (see execdeny.c).
  */
 #pragma once
 
@@ -27,6 +29,10 @@ typedef struct execdeny_facts {
                                masked. NULL = none */
     bool debug;             /* warnings list every alias (fence -d) instead of three */
 } execdeny_facts;
+
+/* A directory whose st_size is above this is not read whole: the names the resolver asks about are
+ * lstat()ed one by one instead. */
+#define EXECDENY_LIST_MAX_BYTES (24 * 1024)
 
 /* Every warning line starts with this (the Go tool's Linux log prefix). */
 #define EXECDENY_WARNING_PREFIX "[fence:linux] "

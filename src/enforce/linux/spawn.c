@@ -285,6 +285,7 @@ static _Noreturn void run_workload(const sandbox_spec *s, const child_fds *c, in
         }
     }
     close(c->ctl);
+    directexec_try(s->direct); /* returns only when the shell is to run */
     execve(s->exec_path, s->argv, s->envp);
     fence_error_set(&e, FENCE_E_SPAWN, errno, "exec '%s'", s->exec_path);
     child_fail(c->err, &e, 0);

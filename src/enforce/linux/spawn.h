@@ -9,7 +9,8 @@
  * zombies, forwards signals to W, reports W stopping, continuing and exiting to S over the
  * control socket, and exits with W's status. W sets up its session and terminal, closes every
  * inherited fd, drops capabilities (bounding and ambient sets too, securebits locked),
- * applies Landlock and seccomp, sends the seccomp listener (if any) to S and execs the shell.
+ * applies Landlock and seccomp, sends the seccomp listener (if any) to S and execs the shell
+ * (or, when directexec allows, the program bash would have exec'd).
  *
  * Errors before exec travel to S on a CLOEXEC pipe as a fence_error; sandbox_spawn() returns
  * only once W has exec'd (the pipe reached EOF) or with that error. The sandbox dies with S:
@@ -24,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/types.h>
 
+#include "enforce/linux/directexec.h"
 #include "enforce/linux/landlock.h"
 #include "enforce/linux/mntplan.h"
 #include "enforce/linux/seccomp.h"
@@ -51,6 +53,7 @@ typedef struct sandbox_spec {
     const char *exec_path;         /* the shell binary */
     char *const *argv;
     char *const *envp;
+    directexec *direct; /* NULL, or tried before the shell (W writes into it) */
     uid_t uid; /* outside ids to map to themselves */
     gid_t gid;
     bool netns;           /* new network namespace (not in relaxed mode) */
