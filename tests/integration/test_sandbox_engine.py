@@ -377,3 +377,18 @@ def test_no_network_route(env):
         assert "Connection refused" in p.stderr or "Permission denied" in p.stderr
     finally:
         srv.close()
+
+
+def test_loopback_congestion_control(env):
+    """The sandbox's own network namespace (loopback only) sends with reno, whatever the host's
+    default: pacing congestion controls such as bbr only cost CPU on loopback. The host's
+    setting is left alone."""
+    path = "/proc/sys/net/ipv4/tcp_congestion_control"
+    allowed = open("/proc/sys/net/ipv4/tcp_allowed_congestion_control").read().split()
+    if "reno" not in allowed:
+        pytest.skip("reno is not in net.ipv4.tcp_allowed_congestion_control here")
+    before = open(path).read()
+    p = sandbox(env, f"cat {path}")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "reno"
+    assert open(path).read() == before

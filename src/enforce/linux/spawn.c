@@ -343,6 +343,15 @@ static _Noreturn void init_loop(const sandbox_spec *s, const child_fds *c, pid_t
     _exit(127);
 }
 
+/* The sandbox's own network namespace carries nothing but loopback TCP (to the proxies and the
+ * relays), where congestion control has nothing to do; the host's default may be one that paces
+ * every flow (bbr), which on loopback costs more CPU than the rest of TCP and halves what a
+ * sandboxed client gets through the proxy (docs/network.md). Best effort: reno may be left out
+ * of the allowed list. */
+static void loopback_congestion_control(void) {
+    (void) write_file("/proc/sys/net/ipv4/tcp_congestion_control", "reno");
+}
+
 static _Noreturn void run_init(const sandbox_spec *s, const child_fds *c) {
     static const int forwarded[] = {SIGINT,  SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
                                     SIGUSR2, SIGWINCH, SIGALRM, SIGCONT, SIGCHLD};
@@ -362,6 +371,8 @@ static _Noreturn void run_init(const sandbox_spec *s, const child_fds *c) {
         child_fail(c->err, &e, 0);
     if (s->netns && loopback_up(&e) < 0)
         child_fail(c->err, &e, 0);
+    if (s->netns)
+        loopback_congestion_control();
     for (size_t i = 0; i < s->n_listeners; i++)
         if (make_listener(&s->listeners[i], c->ctl, i, &e) < 0)
             child_fail(c->err, &e, 0);
