@@ -88,6 +88,9 @@ typedef struct run_plan {
     strv banners;  /* weaker levels in effect and exec-deny warnings, printed once */
     netrun_plan net;
     directexec direct; /* the command run without the shell when bash would only exec it */
+    bool late_denies;  /* path-mode exec denies resolved during the spawn (late_denies()) */
+    execdeny_facts deny_facts;
+    fbuf late_buf;     /* their canonical paths, NUL-terminated, for the init */
 } run_plan;
 
 static void run_plan_done(run_plan *p) {
@@ -102,6 +105,7 @@ static void run_plan_done(run_plan *p) {
     strv_done(&p->banners);
     execplan_done(&p->exec);
     directexec_done(&p->direct);
+    fbuf_done(&p->late_buf);
     memset(p, 0, sizeof(*p));
 }
 
@@ -507,7 +511,39 @@ static bool needs_broker(const run_plan *p) {
     return false;
 }
 
-static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_error *err) {
+/* Whether the run may resolve the path-mode exec denies while the sandbox's init sets up
+ * (sandbox_spec.late_masks): about a millisecond of each launch then overlaps the init's
+ * namespace and mount work instead of preceding it. The masks then go on after every planned
+ * mount; `fence -d` shows them in the plan, resolved first. */
+static bool late_denies_possible(const struct fence_config *cfg) {
+    const char *mode = cfg->command.runtime_exec_policy;
+
+    return !(mode && streq(mode, "argv"));
+}
+
+/* sandbox_spec.late_masks: runs in S while the init sets up. */
+static int late_denies(void *userdata, const char **ret_buf, size_t *ret_len, fence_error *err) {
+    fence_manager *m = ((void **) userdata)[0];
+    run_plan *p = ((void **) userdata)[1];
+    strv masks = {0}, warnings = {0};
+    int r = execdeny_resolve(m->cfg, &p->deny_facts, &masks, &warnings, err);
+
+    for (size_t i = 0; r >= 0 && i < warnings.n; i++)
+        rlog_line(&m->log, "%s", warnings.v[i]);
+    for (size_t i = 0; r >= 0 && i < masks.n; i++)
+        if (fbuf_puts(&p->late_buf, masks.v[i]) < 0 || fbuf_putc(&p->late_buf, '\0') < 0)
+            r = fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "runtime exec denies");
+    strv_done(&masks);
+    strv_done(&warnings);
+    if (r < 0)
+        return r;
+    *ret_buf = p->late_buf.data ? p->late_buf.data : "";
+    *ret_len = p->late_buf.len;
+    return 0;
+}
+
+static int plan_run(fence_manager *m, const char *command, run_plan *p, bool late,
+                    fence_error *err) {
     const struct fence_config *cfg = m->cfg;
     char **env = environ;
     mntplan_input in = {.cfg = cfg, .facts = &p->facts, .expose_ro = &m->expose_ro,
@@ -533,7 +569,10 @@ static int plan_run(fence_manager *m, const char *command, run_plan *p, fence_er
                              .cwd = p->facts.cwd,
                              .shell_path = p->shell,
                              .debug = m->log.debug};
-        r = execplan_build(cfg, &ef, &p->exec, err);
+        p->late_denies = late && late_denies_possible(cfg);
+        p->deny_facts = ef;
+        p->late_buf = FBUF_INIT(SANDBOX_LATE_MASKS_MAX);
+        r = p->late_denies ? 0 : execplan_build(cfg, &ef, &p->exec, err);
         for (size_t i = 0; r >= 0 && i < p->exec.warnings.n; i++)
             if (strv_push(&p->banners, p->exec.warnings.v[i]) < 0)
                 r = fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "banner");
@@ -696,7 +735,7 @@ FENCE_API int fence_manager_describe(fence_manager *m, const char *command, char
 
     if (!m || !ret)
         return fence_error_set(err, FENCE_E_INVAL, 0, "fence_manager_describe: bad argument");
-    r = plan_run(m, command, &p, err);
+    r = plan_run(m, command, &p, false, err);
     if (r >= 0)
         r = plan_direct(&p, err);
     if (r >= 0 && describe_plan(&p, &out) < 0)
@@ -756,6 +795,7 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     netrun_options nopts = {0};
     supervise_opts opts = {0};
     sigset_t sigmask;
+    void *late_ud[2];
     bool blocked = false;
     int status = 0, r;
 
@@ -768,7 +808,7 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     r = fence_manager_initialize(m, err);
     if (r < 0)
         return r;
-    r = plan_run(m, command, &p, err);
+    r = plan_run(m, command, &p, true, err);
     if (r < 0)
         goto out;
     log_plan(m, &p);
@@ -793,6 +833,12 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     if (r < 0)
         goto out;
     spec.direct = &p.direct;
+    if (p.late_denies) {
+        late_ud[0] = m;
+        late_ud[1] = &p;
+        spec.late_masks = late_denies;
+        spec.late_masks_data = late_ud;
+    }
     spec.uid = p.facts.uid;
     spec.gid = p.facts.gid;
     spec.netns = p.netns;

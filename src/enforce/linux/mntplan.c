@@ -1272,7 +1272,32 @@ int mntplan_op_error(const mntplan *p, size_t i, int error, fence_error *err) {
                            op->dst);
 }
 
-int mntplan_apply(const mntplan *p, fence_error *err) {
+/* The late masks (mntplan_late), after every planned operation. */
+static int apply_late(apply_ctx *ctx, const mntplan_late *late, fence_error *err) {
+    const char *buf = NULL;
+    size_t len = 0, at = 0;
+    int r = late->wait(late->userdata, &buf, &len);
+
+    if (r < 0)
+        return fence_error_set(err, FENCE_E_SANDBOX, -r, "receiving the runtime exec denies");
+    while (at < len) {
+        const char *path = buf + at;
+        size_t n = strnlen(path, len - at);
+        mntop op = {.kind = MNTOP_MASK_FILE, .flags = MNTF_OPTIONAL, .dst = (char *) path};
+
+        if (n == len - at || path[0] != '/')
+            return fence_error_set(err, FENCE_E_SANDBOX, EBADMSG,
+                                   "receiving the runtime exec denies: malformed list");
+        r = apply_op(ctx, &op);
+        if (r < 0)
+            return fence_error_set(err, FENCE_E_SANDBOX, -r, "runtime exec deny: mask-file '%s'",
+                                   path);
+        at += n + 1;
+    }
+    return 0;
+}
+
+int mntplan_apply(const mntplan *p, const mntplan_late *late, fence_error *err) {
     _cleanup_close_ int root = -1, mask_file = -1, mask_dir = -1;
     apply_ctx ctx;
     int r;
@@ -1304,6 +1329,13 @@ int mntplan_apply(const mntplan *p, fence_error *err) {
         mask_dir = ctx.mask_dir;
         if (r < 0)
             return mntplan_op_error(p, i, r, err);
+    }
+    if (late) {
+        r = apply_late(&ctx, late, err);
+        mask_file = ctx.mask_file;
+        mask_dir = ctx.mask_dir;
+        if (r < 0)
+            return r;
     }
     if (p->allowlist && set_attr(root, MOUNT_ATTR_RDONLY, false) < 0)
         return fence_error_set(err, FENCE_E_SANDBOX, errno, "sealing the allowlist root");

@@ -94,13 +94,24 @@ void mntplan_free(mntplan *p);
 /* Appends the plan as text, one operation per line ("  3 bind-rw  /w  (allowWrite)"). */
 int mntplan_dump(const mntplan *p, fbuf *out);
 
+/* Masks that arrive while the plan is being applied: the runtime exec denies, which the
+ * supervisor resolves while the init sets up (they take about a millisecond of each launch).
+ * wait() blocks until they are there and returns them as NUL-terminated canonical paths packed
+ * in *ret_buf (len bytes); each one found in the sandbox's view is covered with /dev/null after
+ * every planned operation, so nothing planned can hide it; one that is not there (not visible in
+ * this view) is skipped. Child only: no allocation (the buffer is the callee's). */
+typedef struct mntplan_late {
+    int (*wait)(void *userdata, const char **ret_buf, size_t *ret_len);
+    void *userdata;
+} mntplan_late;
+
 /* Applies the plan in the calling process, which must be alone in a new mount namespace with
  * CAP_SYS_ADMIN over it (the sandbox's init). Ends with pivot_root into the new root and a
  * chdir to p->chdir. Child only: no allocation. Returns 0, or 1 when /proc is the host's (the
  * MNTF_HOST_PROC fallback was taken: the caller says so). On failure returns -FENCE_E_* with
  * "mount op N: <what> '<path>': <strerror>" and leaves the namespace half-built (the caller
  * must exit). */
-int mntplan_apply(const mntplan *p, fence_error *err);
+int mntplan_apply(const mntplan *p, const mntplan_late *late, fence_error *err);
 
 /* The decisions apply takes when an operation fails, apart for tests (the fallback itself
  * needs a host that refuses procfs). mntplan_proc_fallback: does a fresh /proc refused with

@@ -33,7 +33,9 @@
 /* How long S waits for the sandbox to reach exec before giving up (a hung NFS mount...). */
 #define SPAWN_TIMEOUT_MS 30000
 
-enum { CTL_FD_PTY = 100, CTL_FD_NOTIFY, CTL_FD_LISTENER, CTL_HOST_PROC /* no fd */ };
+enum { CTL_FD_PTY = 100, CTL_FD_NOTIFY, CTL_FD_LISTENER, CTL_HOST_PROC /* no fd */,
+       CTL_FD_MASKS /* S -> I: the late masks, a sealed memfd (value: its length) */ };
+
 
 typedef struct ctl_msg {
     int32_t type;
@@ -352,6 +354,44 @@ static void loopback_congestion_control(void) {
     (void) write_file("/proc/sys/net/ipv4/tcp_congestion_control", "reno");
 }
 
+/* mntplan_late.wait in I: the list S sends once it has resolved it (sandbox_spec.late_masks). */
+static int init_wait_masks(void *userdata, const char **ret_buf, size_t *ret_len) {
+    const child_fds *c = userdata;
+    ctl_msg m;
+    struct stat st;
+    void *map;
+    int fd = -1;
+    long n;
+
+    do
+        n = recv_with_fd(c->ctl, &m, sizeof(m), 0, &fd);
+    while (n == -EINTR);
+    if (n < 0)
+        return (int) n;
+    if (n != sizeof(m) || m.type != CTL_FD_MASKS || m.value < 0 ||
+        (uint32_t) m.value > SANDBOX_LATE_MASKS_MAX || (m.value > 0 && fd < 0)) {
+        safe_close(fd);
+        return -EBADMSG;
+    }
+    *ret_buf = "";
+    *ret_len = 0;
+    if (m.value == 0) {
+        safe_close(fd);
+        return 0;
+    }
+    if (fstat(fd, &st) < 0 || st.st_size != m.value) {
+        safe_close(fd);
+        return -EBADMSG;
+    }
+    map = mmap(NULL, (size_t) m.value, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return -errno;
+    *ret_buf = map;
+    *ret_len = (size_t) m.value;
+    return 0;
+}
+
 static _Noreturn void run_init(const sandbox_spec *s, const child_fds *c) {
     static const int forwarded[] = {SIGINT,  SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
                                     SIGUSR2, SIGWINCH, SIGALRM, SIGCONT, SIGCHLD};
@@ -378,7 +418,10 @@ static _Noreturn void run_init(const sandbox_spec *s, const child_fds *c) {
             child_fail(c->err, &e, 0);
 
     saved_umask = umask(0);
-    r = mntplan_apply(s->mounts, &e);
+    {
+        mntplan_late late = {.wait = init_wait_masks, .userdata = (void *) c};
+        r = mntplan_apply(s->mounts, s->late_masks ? &late : NULL, &e);
+    }
     if (r < 0)
         child_fail(c->err, &e, 0);
     if (r > 0 && send_fd(c->ctl, CTL_HOST_PROC, 0, -1) < 0) {
@@ -540,6 +583,38 @@ static int wait_for_exec(sandbox *sb, const sandbox_spec *spec, int err_r) {
     }
 }
 
+/* Resolves the late masks (spec->late_masks) and hands them to I in a sealed memfd. A send that
+ * fails because I is gone is left to the error pipe to explain. */
+static int send_late_masks(sandbox *sb, const sandbox_spec *spec, fence_error *err) {
+    _cleanup_close_ int fd = -1;
+    const char *buf = NULL;
+    size_t len = 0;
+    int r = spec->late_masks(spec->late_masks_data, &buf, &len, err);
+
+    if (r < 0)
+        return r;
+    if (len > SANDBOX_LATE_MASKS_MAX)
+        return fence_error_set(err, FENCE_E_SANDBOX, E2BIG, "runtime exec denies: %zu bytes", len);
+    if (len > 0) {
+        size_t at = 0;
+
+        fd = memfd_create("fence-masks", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        while (fd >= 0 && at < len) {
+            ssize_t n = write(fd, buf + at, len - at);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            at += (size_t) n;
+        }
+        if (fd < 0 || at < len ||
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+            return fence_error_set(err, FENCE_E_SPAWN, errno, "passing the runtime exec denies");
+    }
+    (void) send_fd(sb->ctl, CTL_FD_MASKS, (int) len, fd);
+    return 0;
+}
+
 int sandbox_spawn(const sandbox_spec *spec, sandbox *ret, fence_error *err) {
     _cleanup_close_ int err_r = -1, err_w = -1, ctl_c = -1, life_r = -1;
     sandbox sb = SANDBOX_INIT;
@@ -598,6 +673,14 @@ int sandbox_spawn(const sandbox_spec *spec, sandbox *ret, fence_error *err) {
     err_w = safe_close(err_w);
     ctl_c = safe_close(ctl_c);
     life_r = safe_close(life_r);
+    /* I is setting up its namespaces and mounts meanwhile */
+    if (spec->late_masks) {
+        r = send_late_masks(&sb, spec, err);
+        if (r < 0) {
+            sandbox_done(&sb);
+            return r;
+        }
+    }
 
     /* EOF: the workload exec'd (its end is CLOEXEC, I closed its own after forking it) */
     r = wait_for_exec(&sb, spec, err_r);

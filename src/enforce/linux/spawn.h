@@ -41,6 +41,8 @@ typedef struct sandbox_listener {
 } sandbox_listener;
 
 #define SANDBOX_MAX_LISTENERS 64
+/* Largest list of late masks (sandbox_spec.late_masks) in bytes. */
+#define SANDBOX_LATE_MASKS_MAX (4u << 20)
 
 /* Answers one pending seccomp notification on notify_fd (the listener is readable). */
 typedef void (*sandbox_notify_fn)(void *userdata, int notify_fd);
@@ -54,6 +56,12 @@ typedef struct sandbox_spec {
     char *const *argv;
     char *const *envp;
     directexec *direct; /* NULL, or tried before the shell (W writes into it) */
+    /* NULL, or called by S right after the init is created, while the init sets up its
+     * namespaces and applies the mount plan: returns masks to apply after the plan (mntplan_late:
+     * NUL-terminated canonical paths in *ret_buf, kept valid by the callee until sandbox_spawn
+     * returns), or < 0 with *err set to abort the launch. */
+    int (*late_masks)(void *userdata, const char **ret_buf, size_t *ret_len, fence_error *err);
+    void *late_masks_data;
     uid_t uid; /* outside ids to map to themselves */
     gid_t gid;
     bool netns;           /* new network namespace (not in relaxed mode) */
