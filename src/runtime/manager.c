@@ -89,6 +89,8 @@ typedef struct run_plan {
     netrun_plan net;
     directexec direct; /* the command run without the shell when bash would only exec it */
     bool late_denies;  /* path-mode exec denies resolved during the spawn (late_denies()) */
+    const struct fence_config *deny_cfg; /* what late_denies() resolves with */
+    const rlog *deny_log;
     execdeny_facts deny_facts;
     fbuf late_buf;     /* their canonical paths, NUL-terminated, for the init */
 } run_plan;
@@ -523,13 +525,12 @@ static bool late_denies_possible(const struct fence_config *cfg) {
 
 /* sandbox_spec.late_masks: runs in S while the init sets up. */
 static int late_denies(void *userdata, const char **ret_buf, size_t *ret_len, fence_error *err) {
-    fence_manager *m = ((void **) userdata)[0];
-    run_plan *p = ((void **) userdata)[1];
+    run_plan *p = userdata;
     strv masks = {0}, warnings = {0};
-    int r = execdeny_resolve(m->cfg, &p->deny_facts, &masks, &warnings, err);
+    int r = execdeny_resolve(p->deny_cfg, &p->deny_facts, &masks, &warnings, err);
 
     for (size_t i = 0; r >= 0 && i < warnings.n; i++)
-        rlog_line(&m->log, "%s", warnings.v[i]);
+        rlog_line(p->deny_log, "%s", warnings.v[i]);
     for (size_t i = 0; r >= 0 && i < masks.n; i++)
         if (fbuf_puts(&p->late_buf, masks.v[i]) < 0 || fbuf_putc(&p->late_buf, '\0') < 0)
             r = fence_error_set(err, FENCE_E_NOMEM, ENOMEM, "runtime exec denies");
@@ -571,6 +572,8 @@ static int plan_run(fence_manager *m, const char *command, run_plan *p, bool lat
                              .debug = m->log.debug};
         p->late_denies = late && late_denies_possible(cfg);
         p->deny_facts = ef;
+        p->deny_cfg = cfg;
+        p->deny_log = &m->log;
         p->late_buf = FBUF_INIT(SANDBOX_LATE_MASKS_MAX);
         r = p->late_denies ? 0 : execplan_build(cfg, &ef, &p->exec, err);
         for (size_t i = 0; r >= 0 && i < p->exec.warnings.n; i++)
@@ -795,7 +798,6 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
     netrun_options nopts = {0};
     supervise_opts opts = {0};
     sigset_t sigmask;
-    void *late_ud[2];
     bool blocked = false;
     int status = 0, r;
 
@@ -834,10 +836,8 @@ FENCE_API int fence_manager_run(fence_manager *m, const char *command, int *ret_
         goto out;
     spec.direct = &p.direct;
     if (p.late_denies) {
-        late_ud[0] = m;
-        late_ud[1] = &p;
         spec.late_masks = late_denies;
-        spec.late_masks_data = late_ud;
+        spec.late_masks_data = &p;
     }
     spec.uid = p.facts.uid;
     spec.gid = p.facts.gid;
